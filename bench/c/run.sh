@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Build and run the portable C CIOS Fq-multiply baseline.
+# Uses clang if available, else gcc (override with CC=...). Builds in a temp dir.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+if [[ -n "${CC:-}" ]]; then
+    cc="$CC"
+elif command -v clang >/dev/null 2>&1; then
+    cc=clang
+else
+    cc=gcc
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+"$cc" -O3 -march=native -o "$tmp/fq_mul_cios" "$here/fq_mul_cios.c"
+echo "# compiler: $("$cc" --version | head -n1)"
+"$tmp/fq_mul_cios"
