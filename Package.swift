@@ -1,0 +1,31 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "zkshard",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "zkshard", targets: ["zkshard"]),
+        .library(name: "Algebra", targets: ["Algebra"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Algebra", dependencies: ["CGMP", "CSodium"], swiftSettings: optimize),
+        .executableTarget(
+            name: "zkshard",
+            dependencies: [
+                "Algebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimize),
+        .testTarget(name: "AlgebraTests", dependencies: ["Algebra", "CGMP"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

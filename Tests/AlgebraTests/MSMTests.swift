@@ -1,0 +1,89 @@
+import XCTest
+import Algebra
+
+final class MSMTests: XCTestCase {
+    func check<C: CurveParameters>(_: C.Type, sizes: [Int], seed: UInt64) {
+        var rng = SeededRNG(seed: seed)
+        let g = JacobianPoint<C>.generator
+        let pool = JacobianPoint<C>.batchNormalize((0..<64).map { _ in g * Fr.random(using: &rng) })
+        for n in sizes {
+            let bases = (0..<n).map { pool[($0 * 13 + n) % pool.count] }
+            var scalars = (0..<n).map { _ in Fr.random(using: &rng) }
+            for i in stride(from: 0, to: n, by: 3) { scalars[i] = [Fr.zero, Fr.one, -Fr.one, Fr(2)][i % 4] }
+            let expected = MSM.naive(bases: bases, scalars: scalars)
+            for t in [1, 2, 3] {
+                XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: t), expected, "n=\(n) threads=\(t)")
+            }
+        }
+    }
+
+    func testG1MatchesNaiveSum() { check(BN254G1.self, sizes: [0, 1, 2, 3, 7, 8, 9, 31, 32, 33, 255, 256, 257, 1025, 2049], seed: 40) }
+    func testG2MatchesNaiveSum() { check(BN254G2.self, sizes: [0, 1, 2, 15, 16, 17, 300], seed: 41) }
+
+    func testSmallAndBitScalars() {
+        var rng = SeededRNG(seed: 42)
+        let bases = G1.batchNormalize((0..<3000).map { _ in G1.generator * Fr.random(using: &rng) })
+        let bits = (0..<3000).map { _ in Fr(rng.next() & 1) }
+        let small = (0..<3000).map { _ in Fr(rng.next() % 1000) }
+        XCTAssertEqual(MSM.multiply(bases: bases, scalars: bits, threads: 2), MSM.naive(bases: bases, scalars: bits))
+        XCTAssertEqual(MSM.multiply(bases: bases, scalars: small, threads: 1), MSM.naive(bases: bases, scalars: small))
+        let allMinusOne = [Fr](repeating: -Fr.one, count: 40)
+        XCTAssertEqual(MSM.multiply(bases: Array(bases.prefix(40)), scalars: allMinusOne),
+                       -MSM.multiply(bases: Array(bases.prefix(40)), scalars: [Fr](repeating: .one, count: 40)))
+    }
+
+    func testWindowBitsGrowWithSize() {
+        XCTAssertEqual(MSM.windowBits(for: 1), 3)
+        XCTAssertLessThan(MSM.windowBits(for: 1 << 10), MSM.windowBits(for: 1 << 20))
+    }
+}
+
+final class NTTTests: XCTestCase {
+    func naiveEvaluate(_ coeffs: [Fr], at x: Fr) -> Fr {
+        coeffs.reversed().reduce(Fr.zero) { $0 * x + $1 }
+    }
+
+    func testAgainstNaiveEvaluation() throws {
+        var rng = SeededRNG(seed: 50)
+        for logN in 0...6 {
+            let d = try EvaluationDomain(minSize: 1 << logN)
+            let coeffs = (0..<d.size).map { _ in Fr.random(using: &rng) }
+            var a = coeffs
+            d.ntt(&a, threads: 1)
+            var w = Fr.one
+            for i in 0..<d.size { XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: w)); w = w * d.omega }
+            var c = coeffs
+            d.cosetNTT(&c, threads: 1)
+            w = d.cosetShift
+            for i in 0..<d.size { XCTAssertEqual(c[i], naiveEvaluate(coeffs, at: w)); w = w * d.omega }
+        }
+    }
+
+    func testRoundTripsSingleAndMultiThreaded() throws {
+        var rng = SeededRNG(seed: 51)
+        for logN in [1, 10, 15] {
+            let d = try EvaluationDomain(minSize: 1 << logN)
+            let coeffs = (0..<d.size).map { _ in Fr.random(using: &rng) }
+            var a = coeffs, b = coeffs
+            d.ntt(&a, threads: 1)
+            d.ntt(&b, threads: 2)
+            XCTAssertEqual(a, b)
+            d.intt(&a, threads: 2)
+            XCTAssertEqual(a, coeffs)
+            b = coeffs
+            d.cosetNTT(&b, threads: 2)
+            d.cosetINTT(&b, threads: 1)
+            XCTAssertEqual(b, coeffs)
+        }
+    }
+
+    func testDomainLimits() throws {
+        XCTAssertThrowsError(try EvaluationDomain(minSize: (1 << 28) + 1))
+        let d = try EvaluationDomain(minSize: 1000)
+        XCTAssertEqual(d.size, 1024)
+        XCTAssertEqual(d.omega.power(UInt64(1024)), .one)
+        XCTAssertNotEqual(d.omega.power(UInt64(512)), .one)
+        XCTAssertTrue(d.vanishing(at: d.omega.power(UInt64(5))).isZero)
+        XCTAssertFalse(d.vanishing(at: d.cosetShift).isZero)
+    }
+}
