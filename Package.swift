@@ -17,11 +17,13 @@ let package = Package(
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "Algebra", dependencies: ["CGMP", "CSodium"], swiftSettings: optimize),
+        .target(name: "CFieldKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Algebra", dependencies: ["CGMP", "CSodium", "CFieldKernels"], swiftSettings: optimize),
         .executableTarget(
             name: "zkshard",
             dependencies: [
                 "Algebra",
+                "CGMP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),

@@ -22,7 +22,7 @@ public struct AffinePoint<C: CurveParameters>: Equatable, Hashable, Sendable, Cu
     @inlinable public static var infinity: Self { Self(uncheckedX: .zero, y: .zero, infinity: true) }
 
     /// y² = x³ + b (the point at infinity counts as on the curve).
-    public var isOnCurve: Bool { isInfinity || y.squared() == x.squared() * x + C.b }
+    @inlinable public var isOnCurve: Bool { isInfinity || y.squared() == x.squared() * x + C.b }
 
     public var isInSubgroup: Bool { isInfinity || C.isInSubgroup(self) }
 
@@ -143,14 +143,14 @@ public struct JacobianPoint<C: CurveParameters>: Sendable, CustomStringConvertib
     }
 
     /// [k]P for an arbitrary non-negative integer (not reduced mod r).
-    public func multiplied(by k: BigUInt) -> Self {
+    @inlinable public func multiplied(by k: BigUInt) -> Self {
         multiplied(byLimbs: k.limbs(count: max(1, (k.bitWidth + 63) / 64)))
     }
 
     @inlinable public static func * (p: Self, k: Fr) -> Self { p.multiplied(by: k) }
 
     /// Converts many points to affine with one field inversion.
-    public static func batchNormalize(_ points: [Self]) -> [AffinePoint<C>] {
+    @inlinable public static func batchNormalize(_ points: [Self]) -> [AffinePoint<C>] {
         var zs = points.map { $0.z }
         C.Field.batchInverse(&zs)
         return zip(points, zs).map { p, zi in

@@ -35,10 +35,10 @@ extension FieldElement {
 
     @inlinable public func power(_ e: UInt64) -> Self { power(limbs: [e]) }
 
-    public func power(_ e: BigUInt) -> Self { power(limbs: e.limbs(count: max(1, (e.bitWidth + 63) / 64))) }
+    @inlinable public func power(_ e: BigUInt) -> Self { power(limbs: e.limbs(count: max(1, (e.bitWidth + 63) / 64))) }
 
     /// Inverts every non-zero element with one inversion (Montgomery's trick); zeros stay zero.
-    public static func batchInverse(_ values: inout [Self]) {
+    @inlinable public static func batchInverse(_ values: inout [Self]) {
         var prefix = [Self](); prefix.reserveCapacity(values.count)
         var acc = Self.one
         for v in values { prefix.append(acc); if !v.isZero { acc = acc * v } }

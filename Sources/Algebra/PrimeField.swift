@@ -1,4 +1,5 @@
 import CSodium
+import CFieldKernels
 
 /// Constants of a prime field of 4×64-bit limbs with the top limb below 2^62, so that the
 /// "no-carry" CIOS Montgomery multiply applies (Montgomery 1985; gnark's CIOS variant).
@@ -117,35 +118,23 @@ public struct PrimeField<P: PrimeFieldParameters>: FieldElement {
     }
 
     @inlinable @inline(__always)
-    public static func + (a: Self, b: Self) -> Self {
-        // p < 2^254, so the sum of two reduced values fits in 256 bits.
-        let (s0, c0) = a.v.0.addingReportingOverflow(b.v.0)
-        let (t1, c1a) = a.v.1.addingReportingOverflow(b.v.1)
-        let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
-        let (t2, c2a) = a.v.2.addingReportingOverflow(b.v.2)
-        let (s2, c2b) = t2.addingReportingOverflow((c1a || c1b) ? 1 : 0)
-        let s3 = a.v.3 &+ b.v.3 &+ ((c2a || c2b) ? 1 : 0)
-        return Self(montgomery: reduceOnce((s0, s1, s2, s3)))
-    }
+    var c: zk_limbs4 { zk_limbs4(l0: v.0, l1: v.1, l2: v.2, l3: v.3) }
 
     @inlinable @inline(__always)
-    public static func - (a: Self, b: Self) -> Self {
-        let (s0, b0) = a.v.0.subtractingReportingOverflow(b.v.0)
-        let (t1, b1a) = a.v.1.subtractingReportingOverflow(b.v.1)
-        let (s1, b1b) = t1.subtractingReportingOverflow(b0 ? 1 : 0)
-        let (t2, b2a) = a.v.2.subtractingReportingOverflow(b.v.2)
-        let (s2, b2b) = t2.subtractingReportingOverflow((b1a || b1b) ? 1 : 0)
-        let (t3, b3a) = a.v.3.subtractingReportingOverflow(b.v.3)
-        let (s3, b3b) = t3.subtractingReportingOverflow((b2a || b2b) ? 1 : 0)
-        if !(b3a || b3b) { return Self(montgomery: (s0, s1, s2, s3)) }
+    init(_ r: zk_limbs4) { self.v = (r.l0, r.l1, r.l2, r.l3) }
+
+    /// Branch-free modular addition (C kernel).
+    @inlinable @inline(__always)
+    public static func + (a: Self, b: Self) -> Self {
         let m = P.modulus
-        let (u0, c0) = s0.addingReportingOverflow(m.0)
-        let (w1, c1a) = s1.addingReportingOverflow(m.1)
-        let (u1, c1b) = w1.addingReportingOverflow(c0 ? 1 : 0)
-        let (w2, c2a) = s2.addingReportingOverflow(m.2)
-        let (u2, c2b) = w2.addingReportingOverflow((c1a || c1b) ? 1 : 0)
-        let u3 = s3 &+ m.3 &+ ((c2a || c2b) ? 1 : 0)
-        return Self(montgomery: (u0, u1, u2, u3))
+        return Self(zk_mod_add(a.c, b.c, m.0, m.1, m.2, m.3))
+    }
+
+    /// Branch-free modular subtraction (C kernel).
+    @inlinable @inline(__always)
+    public static func - (a: Self, b: Self) -> Self {
+        let m = P.modulus
+        return Self(zk_mod_sub(a.c, b.c, m.0, m.1, m.2, m.3))
     }
 
     @inlinable @inline(__always)
@@ -165,9 +154,17 @@ public struct PrimeField<P: PrimeFieldParameters>: FieldElement {
         return (hi &+ (o1 ? 1 : 0) &+ (o2 ? 1 : 0), l2)
     }
 
-    /// Montgomery multiplication, CIOS with the no-carry shortcut (top limb of p < 2^63 − 1).
+    /// Montgomery multiplication through the C kernel (see `field_kernels.h`).
     @inlinable @inline(__always)
     public static func * (x: Self, y: Self) -> Self {
+        let m = P.modulus
+        return Self(zk_mont_mul(x.c, y.c, m.0, m.1, m.2, m.3, P.montgomeryInv))
+    }
+
+    /// Montgomery multiplication in Swift, CIOS with the no-carry shortcut (top limb of
+    /// p < 2^63 − 1); kept as the reference the C kernel is tested and benchmarked against.
+    @inlinable @inline(__always)
+    public static func swiftMontgomeryMultiply(_ x: Self, _ y: Self) -> Self {
         let m = P.modulus
         let inv = P.montgomeryInv
         let a = x.v, b = y.v

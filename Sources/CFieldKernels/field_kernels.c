@@ -1,0 +1,1 @@
+// The header holds the kernels as static inline functions.
