@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "zkshard", targets: ["zkshard"]),
         .library(name: "Algebra", targets: ["Algebra"]),
+        .library(name: "Groth16", targets: ["Groth16"]),
+        .library(name: "Verifier", targets: ["Verifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,15 +21,20 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CFieldKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Algebra", dependencies: ["CGMP", "CSodium", "CFieldKernels"], swiftSettings: optimize),
+        .target(name: "Verifier", dependencies: ["Algebra"], swiftSettings: optimize),
+        .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium"], swiftSettings: optimize),
         .executableTarget(
             name: "zkshard",
             dependencies: [
                 "Algebra",
+                "Groth16",
+                "Verifier",
                 "CGMP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra", "CGMP"]),
+        .testTarget(name: "Groth16Tests", dependencies: ["Groth16", "Verifier", "Algebra"]),
     ],
     swiftLanguageModes: [.v5]
 )
