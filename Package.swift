@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "CFieldKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Algebra", dependencies: ["CGMP", "CSodium", "CFieldKernels"], swiftSettings: optimize),
         .target(name: "Verifier", dependencies: ["Algebra"], swiftSettings: optimize),
-        .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium"], swiftSettings: optimize),
+        .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium", "COpenSSL"], swiftSettings: optimize),
         .executableTarget(
             name: "zkshard",
             dependencies: [

@@ -53,21 +53,15 @@ public enum MSM {
         if bits - (windows - 1) * c == c { windows += 1 }
         let digits = signedDigits(ks, c: c, windows: windows)
         var sums = [JacobianPoint<C>](repeating: .infinity, count: windows)
-        let workers = max(1, min(threads, windows))
         sums.withUnsafeMutableBufferPointer { out in
             let outPtr = out.baseAddress!
             digits.withUnsafeBufferPointer { dg in
                 let d = dg.baseAddress!
                 ps.withUnsafeBufferPointer { pp in
                     let p = pp.baseAddress!
-                    let body = { (worker: Int) in
-                        var w = worker
-                        while w < windows {
-                            outPtr[w] = windowSum(digits: d + w * n, count: n, points: p, buckets: 1 << (c - 1))
-                            w += workers
-                        }
+                    parallelFor(windows, threads: threads) { w in
+                        outPtr[w] = windowSum(digits: d + w * n, count: n, points: p, buckets: 1 << (c - 1))
                     }
-                    if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
                 }
             }
         }

@@ -123,7 +123,7 @@ public struct EvaluationDomain: Sendable {
                     if parallel {
                         let parts = threads
                         let per = (n / 2 + parts - 1) / parts
-                        DispatchQueue.concurrentPerform(iterations: parts) { c in
+                        parallelFor(parts, threads: parts) { c in
                             body(c * per, min(n / 2, (c + 1) * per))
                         }
                     } else {

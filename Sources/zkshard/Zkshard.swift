@@ -1,12 +1,45 @@
 import ArgumentParser
 import Foundation
+import Verifier
 
 @main
 struct Zkshard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zkshard",
         abstract: "Zero-knowledge proofs of neural-network inference (Groth16 over BN254).",
-        subcommands: [Bench.self])
+        discussion: "Exit codes: 0 success or valid proof, 1 invalid proof or unsatisfied witness, 2 bad input or usage.",
+        subcommands: [Groth16Command.self, Verify.self, R1CSCommand.self, Demo.self, Bench.self])
+
+    /// Maps every failure onto the documented exit codes: usage and input errors are 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as Failure {
+            fail(e.message, code: e.code)
+        } catch let e as FormatError {
+            fail(e.description, code: 2)
+        } catch let e as ExitCode {
+            Foundation.exit(e.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            fail(fullMessage(for: error), code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}
+
+/// A command failure with its exit code and a message for the user.
+struct Failure: Error {
+    var message: String
+    var code: Int32
+    static func badInput(_ m: String) -> Failure { Failure(message: m, code: 2) }
+    static func invalid(_ m: String) -> Failure { Failure(message: m, code: 1) }
 }
 
 /// Options every heavy command shares.
@@ -25,15 +58,22 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// Progress lines on stderr: phase, count, elapsed seconds.
+/// Progress lines on stderr: elapsed time, phase, count.
 struct Progress {
     let quiet: Bool
     let start = Date()
 
+    var elapsed: Double { Date().timeIntervalSince(start) }
+
     func phase(_ name: String, _ detail: String = "") {
         guard !quiet else { return }
-        let t = String(format: "%7.2fs", Date().timeIntervalSince(start))
+        let t = String(format: "%7.2fs", elapsed)
         FileHandle.standardError.write(Data("[\(t)] \(name)\(detail.isEmpty ? "" : ": " + detail)\n".utf8))
+    }
+
+    /// An adapter for the library's (phase, count) callbacks.
+    var handler: (String, Int) -> Void {
+        { name, count in self.phase(name, count > 0 ? "\(count) items" : "") }
     }
 }
 
@@ -42,4 +82,25 @@ func printJSON(_ object: Any) {
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// Reads a whole file, or fails with exit 2 naming it.
+func readFile(_ path: String) throws -> Data {
+    guard FileManager.default.fileExists(atPath: path) else { throw Failure.badInput("\(path): no such file") }
+    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        throw Failure.badInput("\(path): cannot read: \(error.localizedDescription)")
+    }
+}
+
+func writeFile(_ data: Data, _ path: String) throws {
+    do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+        throw Failure.badInput("\(path): cannot write: \(error.localizedDescription)")
+    }
+}
+
+/// Peak resident memory of this process in MiB.
+func peakMemoryMiB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024
 }

@@ -1,0 +1,112 @@
+import Algebra
+import CSodium
+import Verifier
+
+public struct ProverError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+public enum Groth16Prover {
+    /// Proves that `witness` satisfies the key's constraint system.
+    ///
+    /// Fresh blinding r, s come from libsodium's CSPRNG and are wiped afterwards. A witness
+    /// that breaks a constraint is refused with the constraint's index. The quotient
+    /// H = (A·B − C)/Z is computed on the coset g·⟨ω⟩, where Z is the constant gⁿ − 1.
+    public static func prove(_ pk: ProvingKey, witness w: [Fr], threads: Int,
+                             progress: ProgressHandler = { _, _ in }) throws -> Proof {
+        var rs = [Fr.random(), Fr.random()]
+        defer { rs.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) } }
+        return try prove(pk, witness: w, r: rs[0], s: rs[1], threads: threads, progress: progress)
+    }
+
+    /// The prover with given blinding; for reproducible tests.
+    public static func prove(_ pk: ProvingKey, witness w: [Fr], r: Fr, s: Fr, threads: Int,
+                             progress: ProgressHandler = { _, _ in }) throws -> Proof {
+        let cs = pk.r1cs
+        guard w.count == cs.numWires else {
+            throw ProverError(description: "witness has \(w.count) values but the circuit has \(cs.numWires) wires")
+        }
+        guard w[0] == .one else { throw ProverError(description: "witness[0] must be 1 (the constant wire), found \(w[0])") }
+        let h = try quotient(pk, w, threads: threads, progress: progress)
+
+        progress("msm", 4 * cs.numWires + h.count)
+        let np = cs.numPublic
+        let priv = Array(w[(np + 1)...])
+        // The four MSMs; G2 is the heaviest, so it runs beside the G1 ones.
+        var aSum = G1.infinity, b1Sum = G1.infinity, lSum = G1.infinity, hSum = G1.infinity
+        var b2Sum = G2.infinity
+        let inner = max(1, threads / 2)
+        if threads > 1 {
+            parallelFor(2, threads: 2) { job in
+                if job == 0 {
+                    b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: inner)
+                } else {
+                    aSum = MSM.multiply(bases: pk.a, scalars: w, threads: inner)
+                    b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: inner)
+                    lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: inner)
+                    hSum = MSM.multiply(bases: pk.h, scalars: Array(h.prefix(pk.h.count)), threads: inner)
+                }
+            }
+        } else {
+            aSum = MSM.multiply(bases: pk.a, scalars: w, threads: 1)
+            b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: 1)
+            b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: 1)
+            lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: 1)
+            hSum = MSM.multiply(bases: pk.h, scalars: Array(h.prefix(pk.h.count)), threads: 1)
+        }
+        let delta1 = G1(pk.deltaG1)
+        let a = aSum + pk.alphaG1 + delta1 * r
+        let b2 = b2Sum + pk.betaG2 + G2(pk.deltaG2) * s
+        let b1 = b1Sum + pk.betaG1 + delta1 * s
+        let c = lSum + hSum + a * s + b1 * r - delta1 * (r * s)
+        let aff = G1.batchNormalize([a, c])
+        return Proof(a: aff[0], b: b2.affine, c: aff[1])
+    }
+
+    /// Coefficients of H = (A·B − C)/Z (n − 1 of them), checking every constraint on the way.
+    static func quotient(_ pk: ProvingKey, _ w: [Fr], threads: Int, progress: ProgressHandler) throws -> [Fr] {
+        let cs = pk.r1cs
+        let n = pk.domainSize
+        let m = cs.constraints.count
+        let domain: EvaluationDomain
+        do { domain = try EvaluationDomain(minSize: n) } catch { throw ProverError(description: "domain too large") }
+        progress("witness", m)
+        var a = [Fr](repeating: .zero, count: n), b = a, c = a
+        var bad = -1
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeMutableBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    let (pa, pb, pc) = (ap.baseAddress!, bp.baseAddress!, cp.baseAddress!)
+                    let chunks = max(1, min(threads * 4, m / 1024 + 1))
+                    let per = (m + chunks - 1) / chunks
+                    var firstBad = [Int](repeating: Int.max, count: chunks)
+                    firstBad.withUnsafeMutableBufferPointer { fb in
+                        let f = fb.baseAddress!
+                        parallelFor(chunks, threads: threads) { ch in
+                            for k in (ch * per)..<min(m, (ch + 1) * per) {
+                                let row = cs.constraints[k]
+                                let x = row.a.evaluate(w), y = row.b.evaluate(w), z = row.c.evaluate(w)
+                                pa[k] = x; pb[k] = y; pc[k] = z
+                                if x * y != z && f[ch] == Int.max { f[ch] = k }
+                            }
+                        }
+                    }
+                    bad = firstBad.min() ?? Int.max
+                }
+            }
+        }
+        if bad != Int.max {
+            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)")
+        }
+        for i in 0...cs.numPublic { a[m + i] = w[i] }
+
+        progress("ntt", 6 * n)
+        domain.intt(&a, threads: threads); domain.cosetNTT(&a, threads: threads)
+        domain.intt(&b, threads: threads); domain.cosetNTT(&b, threads: threads)
+        domain.intt(&c, threads: threads); domain.cosetNTT(&c, threads: threads)
+        let zInv = (domain.cosetShift.power(UInt64(n)) - .one).inverse()!
+        for i in 0..<n { a[i] = (a[i] * b[i] - c[i]) * zInv }
+        domain.cosetINTT(&a, threads: threads)
+        return a
+    }
+}

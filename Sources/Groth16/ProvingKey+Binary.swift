@@ -1,0 +1,245 @@
+import Algebra
+import COpenSSL
+import Foundation
+import Verifier
+
+/// The zkshard proving-key file (`.pk`), version 1. Documented in docs/FORMATS.md.
+///
+///     "zkpk"  u32 version  u32 section count
+///     sections: u32 type, u64 byte length, payload
+///       1 meta         u32 wires, u32 public outputs, u32 public inputs, u32 private inputs,
+///                      u32 constraints, u32 domain size, u64 labels
+///       2 fixed points α₁ β₁ δ₁ (G1), β₂ γ₂ δ₂ (G2)
+///       3 IC, 4 A, 5 B1, 6 B2, 7 L, 8 H   u32 count, then points
+///       9 constraints  per constraint, for A, B, C: u32 terms, then (u32 wire, 32-byte element)
+///      10 wire labels  u64 per wire
+///     255 digest       SHA-256 of every byte before this section
+///
+/// Field elements are stored as little-endian Montgomery limbs, so loading needs no
+/// multiplications: the file is memory-mapped and copied out with range checks. Every point
+/// is checked to be on its curve; the six fixed points are also subgroup-checked. The bulk
+/// B2 points are not (that would cost ~0.4 ms each): the digest guards the file's integrity,
+/// and the key is the prover's own input, not something a validator trusts.
+extension ProvingKey {
+    static let magic: [UInt8] = Array("zkpk".utf8)
+    static let version: UInt32 = 1
+
+    public func binaryData() -> Data {
+        var out = ByteWriter()
+        out.bytes(ProvingKey.magic); out.u32(ProvingKey.version); out.u32(11)
+        func section(_ type: UInt32, _ body: (inout ByteWriter) -> Void) {
+            var s = ByteWriter()
+            body(&s)
+            out.u32(type); out.u64(UInt64(s.data.count)); out.bytes(s.data)
+        }
+        section(1) { s in
+            for v in [r1cs.numWires, r1cs.numPublicOutputs, r1cs.numPublicInputs, r1cs.numPrivateInputs,
+                      r1cs.constraints.count, domainSize] { s.u32(UInt32(v)) }
+            s.u64(r1cs.numLabels)
+        }
+        section(2) { s in
+            for p in [alphaG1, betaG1, deltaG1] { s.g1(p) }
+            for p in [betaG2, verifyingKey.gamma, deltaG2] { s.g2(p) }
+        }
+        for (t, pts) in [(UInt32(3), verifyingKey.ic), (4, a), (5, bG1), (7, l), (8, h)] {
+            section(t) { s in s.u32(UInt32(pts.count)); for p in pts { s.g1(p) } }
+            if t == 5 { section(6) { s in s.u32(UInt32(bG2.count)); for p in bG2 { s.g2(p) } } }
+        }
+        section(9) { s in
+            for c in r1cs.constraints {
+                for lc in [c.a, c.b, c.c] {
+                    s.u32(UInt32(lc.wires.count))
+                    for (w, co) in zip(lc.wires, lc.coefficients) { s.u32(w); s.fr(co) }
+                }
+            }
+        }
+        section(10) { s in for l in r1cs.wireToLabel { s.u64(l) } }
+        let digest = sha256(out.data)
+        out.u32(255); out.u64(32); out.bytes(digest)
+        return Data(out.data)
+    }
+
+    public func write(to path: String) throws {
+        do { try binaryData().write(to: URL(fileURLWithPath: path)) } catch {
+            throw FormatError(file: path, field: "", "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    public init(contentsOfFile path: String) throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw FormatError(file: path, field: "", "cannot read the file")
+        }
+        try self.init(binaryData: data, file: path)
+    }
+
+    public init(binaryData data: Data, file: String = "circuit.pk") throws {
+        self = try data.withUnsafeBytes { raw -> ProvingKey in
+            var r = ByteReader(raw, file: file)
+            guard try r.bytes(4, "magic") == ProvingKey.magic else {
+                throw FormatError(file: file, field: "magic", "not a zkshard proving key (expected \"zkpk\")")
+            }
+            let v = try r.u32("version")
+            guard v == ProvingKey.version else { throw FormatError(file: file, field: "version", "unsupported version \(v) (expected 1)") }
+            let count = try r.u32("section count")
+            var sections = [UInt32: ByteReader]()
+            var digestAt = -1
+            for _ in 0..<count {
+                let start = r.offset
+                let type = try r.u32("section type")
+                let len = try r.u64("section \(type) length")
+                guard len <= UInt64(r.remaining) else { throw FormatError(file: file, field: "section \(type)", "truncated: claims \(len) bytes, \(r.remaining) left") }
+                if type == 255 { digestAt = start }
+                guard sections[type] == nil else { throw FormatError(file: file, field: "section \(type)", "appears twice") }
+                sections[type] = try r.sub(Int(len), "section \(type)")
+            }
+            guard r.remaining == 0 else { throw FormatError(file: file, field: "", "\(r.remaining) trailing bytes") }
+            guard digestAt >= 0, var dg = sections[255] else { throw FormatError(file: file, field: "digest", "missing") }
+            let expected = try dg.bytes(32, "digest")
+            guard sha256(Array(raw[0..<digestAt])) == expected else {
+                throw FormatError(file: file, field: "digest", "SHA-256 mismatch: the file is corrupt")
+            }
+            func need(_ t: UInt32, _ name: String) throws -> ByteReader {
+                guard let s = sections[t] else { throw FormatError(file: file, field: name, "section \(t) is missing") }
+                return s
+            }
+            var meta = try need(1, "meta")
+            let nw = Int(try meta.u32("wires")), po = Int(try meta.u32("public outputs"))
+            let pi = Int(try meta.u32("public inputs")), pv = Int(try meta.u32("private inputs"))
+            let m = Int(try meta.u32("constraints")), n = Int(try meta.u32("domain size"))
+            let labels = try meta.u64("labels")
+            guard po + pi + 1 <= nw else { throw FormatError(file: file, field: "meta", "\(po + pi) public values but \(nw) wires") }
+            var fixed = try need(2, "fixed points")
+            let g1s = try (0..<3).map { try fixed.g1("fixed G1 \($0)") }
+            let g2s = try (0..<3).map { try fixed.g2("fixed G2 \($0)") }
+            for (i, p) in g2s.enumerated() where !p.isInSubgroup {
+                throw FormatError(file: file, field: "fixed G2 \(i)", "point is not in the prime-order subgroup")
+            }
+            func g1Array(_ t: UInt32, _ name: String) throws -> [G1Affine] {
+                var s = try need(t, name)
+                let c = Int(try s.u32("\(name) count"))
+                guard c * 64 <= s.remaining else { throw FormatError(file: file, field: name, "truncated: \(c) points claimed") }
+                return try (0..<c).map { _ in try s.g1(name) }
+            }
+            let ic = try g1Array(3, "IC"), a = try g1Array(4, "A"), b1 = try g1Array(5, "B1")
+            let l = try g1Array(7, "L"), h = try g1Array(8, "H")
+            var s6 = try need(6, "B2")
+            let c6 = Int(try s6.u32("B2 count"))
+            guard c6 * 128 <= s6.remaining else { throw FormatError(file: file, field: "B2", "truncated: \(c6) points claimed") }
+            let b2 = try (0..<c6).map { _ in try s6.g2("B2") }
+            var s9 = try need(9, "constraints")
+            var constraints = [R1CS.Constraint]()
+            constraints.reserveCapacity(min(m, s9.remaining / 12))
+            for k in 0..<m {
+                var lcs = [R1CS.LinearCombination]()
+                for part in ["A", "B", "C"] {
+                    let field = "constraint \(k) \(part)"
+                    let t = Int(try s9.u32(field))
+                    guard t * 36 <= s9.remaining else { throw FormatError(file: file, field: field, "truncated") }
+                    var ws = [UInt32](), cs = [Fr]()
+                    ws.reserveCapacity(t); cs.reserveCapacity(t)
+                    for _ in 0..<t {
+                        let w = try s9.u32(field)
+                        guard Int(w) < nw else { throw FormatError(file: file, field: field, "wire \(w) ≥ \(nw) wires") }
+                        ws.append(w); cs.append(try s9.fr(field))
+                    }
+                    lcs.append(R1CS.LinearCombination(wires: ws, coefficients: cs))
+                }
+                constraints.append(R1CS.Constraint(a: lcs[0], b: lcs[1], c: lcs[2]))
+            }
+            var s10 = try need(10, "wire labels")
+            let wl = try (0..<nw).map { _ in try s10.u64("wire labels") }
+            let cs = R1CS(numWires: nw, numPublicOutputs: po, numPublicInputs: pi, numPrivateInputs: pv,
+                          constraints: constraints, wireToLabel: wl, numLabels: labels)
+            let vk = VerifyingKey(alpha: g1s[0], beta: g2s[0], gamma: g2s[1], delta: g2s[2], ic: ic)
+            let pk = ProvingKey(verifyingKey: vk, alphaG1: g1s[0], betaG1: g1s[1], deltaG1: g1s[2], betaG2: g2s[0],
+                                deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: cs)
+            try pk.validateShape(file: file)
+            return pk
+        }
+    }
+}
+
+/// SHA-256 through OpenSSL's libcrypto.
+func sha256<B: ContiguousBytes>(_ bytes: B) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: 32)
+    bytes.withUnsafeBytes { raw in
+        _ = SHA256(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &out)
+    }
+    return out
+}
+
+/// Little-endian writer for the binary formats.
+struct ByteWriter {
+    var data = [UInt8]()
+    mutating func bytes(_ b: [UInt8]) { data.append(contentsOf: b) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func limbs(_ l: (UInt64, UInt64, UInt64, UInt64)) { u64(l.0); u64(l.1); u64(l.2); u64(l.3) }
+    mutating func fr(_ x: Fr) { limbs(x.v) }
+    mutating func g1(_ p: G1Affine) {
+        if p.isInfinity { bytes([UInt8](repeating: 0, count: 64)); return }
+        limbs(p.x.v); limbs(p.y.v)
+    }
+    mutating func g2(_ p: G2Affine) {
+        if p.isInfinity { bytes([UInt8](repeating: 0, count: 128)); return }
+        limbs(p.x.c0.v); limbs(p.x.c1.v); limbs(p.y.c0.v); limbs(p.y.c1.v)
+    }
+}
+
+/// Bounds-checked little-endian reader over raw bytes; every failure names the field.
+struct ByteReader {
+    let base: UnsafeRawBufferPointer
+    let file: String
+    var offset: Int
+    let end: Int
+
+    init(_ raw: UnsafeRawBufferPointer, file: String) { base = raw; self.file = file; offset = 0; end = raw.count }
+    init(_ raw: UnsafeRawBufferPointer, file: String, offset: Int, end: Int) { base = raw; self.file = file; self.offset = offset; self.end = end }
+
+    var remaining: Int { end - offset }
+
+    mutating func take(_ n: Int, _ field: String) throws -> Int {
+        guard n >= 0, n <= remaining else { throw FormatError(file: file, field: field, "truncated: needs \(n) bytes, \(remaining) left") }
+        defer { offset += n }
+        return offset
+    }
+    mutating func bytes(_ n: Int, _ field: String) throws -> [UInt8] {
+        let o = try take(n, field); return Array(base[o..<(o + n)])
+    }
+    mutating func sub(_ n: Int, _ field: String) throws -> ByteReader {
+        let o = try take(n, field); return ByteReader(base, file: file, offset: o, end: o + n)
+    }
+    mutating func u32(_ field: String) throws -> UInt32 {
+        let o = try take(4, field); return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+    }
+    mutating func u64(_ field: String) throws -> UInt64 {
+        let o = try take(8, field); return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+    }
+    mutating func limbs(_ field: String) throws -> (UInt64, UInt64, UInt64, UInt64) {
+        (try u64(field), try u64(field), try u64(field), try u64(field))
+    }
+    mutating func montgomery<P: PrimeFieldParameters>(_: P.Type, _ field: String) throws -> PrimeField<P> {
+        let l = try limbs(field)
+        let m = P.modulus
+        let below = l.3 != m.3 ? l.3 < m.3 : l.2 != m.2 ? l.2 < m.2 : l.1 != m.1 ? l.1 < m.1 : l.0 < m.0
+        guard below else { throw FormatError(file: file, field: field, "non-canonical \(P.name) element") }
+        return PrimeField<P>(montgomery: l)
+    }
+    mutating func fr(_ field: String) throws -> Fr { try montgomery(FrParameters.self, field) }
+    mutating func g1(_ field: String) throws -> G1Affine {
+        let x = try montgomery(FqParameters.self, field), y = try montgomery(FqParameters.self, field)
+        if x.isZero && y.isZero { return .infinity }
+        let p = G1Affine(x: x, y: y)
+        guard p.isOnCurve else { throw FormatError(file: file, field: field, "point is not on the curve") }
+        return p
+    }
+    mutating func g2(_ field: String) throws -> G2Affine {
+        let x = Fq2(try montgomery(FqParameters.self, field), try montgomery(FqParameters.self, field))
+        let y = Fq2(try montgomery(FqParameters.self, field), try montgomery(FqParameters.self, field))
+        if x.isZero && y.isZero { return .infinity }
+        let p = G2Affine(x: x, y: y)
+        guard p.isOnCurve else { throw FormatError(file: file, field: field, "point is not on the curve") }
+        return p
+    }
+}
