@@ -218,7 +218,8 @@ extension R1CS {
 
     /// Decodes a circom `.r1cs` (version 1) file. Every read is bounds-checked; malformed input
     /// throws `FormatError` naming `file` and the offending field, never traps. The result is
-    /// `validate()`d. Sections may appear in any order; unknown section types are skipped. Header, constraints and wire2label sections are all required.
+    /// `validate()`d. Sections may appear in any order; unknown section types are skipped.
+    /// Header, constraints and wire2label sections are all required, each at most once.
     public init(circomBytes bytes: [UInt8], file: String = "circuit.r1cs") throws {
         let table = try CircomBinaryReader.sections(bytes, file: file, magic: "r1cs", version: 1)
         guard let hs = try CircomBinaryReader.unique(table, type: 1, name: "header", file: file) else {
@@ -261,7 +262,8 @@ extension R1CS {
         constraints.reserveCapacity(Int(mConstraints))
         func row(_ k: Int, _ name: String, _ r: inout CircomBinaryReader) throws -> LinearCombination {
             guard r.remaining >= 4 else {
-                throw r.error("constraint \(k).\(name)", "truncated: constraints section ends after \(k) of \(mConstraints) constraints (header.mConstraints)")
+                let at = name == "A" ? "after \(k) of" : "inside constraint \(k) of"
+                throw r.error("constraint \(k).\(name)", "truncated: constraints section ends \(at) \(mConstraints) constraints (header.mConstraints)")
             }
             let n = try r.u32("constraint \(k).\(name).nTerms")
             guard UInt64(n) * 36 <= UInt64(r.remaining) else {
