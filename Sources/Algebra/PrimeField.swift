@@ -158,6 +158,13 @@ public struct PrimeField<P: PrimeFieldParameters>: FieldElement {
     @inlinable @inline(__always)
     public static func * (x: Self, y: Self) -> Self {
         let m = P.modulus
+        return Self(zk_mont_mul_best(x.c, y.c, m.0, m.1, m.2, m.3, P.montgomeryInv))
+    }
+
+    /// The portable C kernel (no MULX/ADX), for tests and benchmarks.
+    @inlinable @inline(__always)
+    public static func portableMontgomeryMultiply(_ x: Self, _ y: Self) -> Self {
+        let m = P.modulus
         return Self(zk_mont_mul(x.c, y.c, m.0, m.1, m.2, m.3, P.montgomeryInv))
     }
 

@@ -45,6 +45,8 @@ struct BenchMath: ParsableCommand {
         record("fq_add_ns", nsPerOp(n) { for _ in 0..<n { x = x + y }; blackHole(x) })
         var xs = x
         record("fq_mul_swift_cios_ns", nsPerOp(n) { for _ in 0..<n { xs = Fq.swiftMontgomeryMultiply(xs, y) }; blackHole(xs) })
+        var xp = x
+        record("fq_mul_portable_c_ns", nsPerOp(n) { for _ in 0..<n { xp = Fq.portableMontgomeryMultiply(xp, y) }; blackHole(xp) })
         record("fq_mul_gmp_mpn_ns", gmpMulNs(count: n / 4, rng: &rng))
         var inv = Fq.random(using: &rng)
         record("fq_inverse_ns", nsPerOp(20_000) { for _ in 0..<20_000 { inv = inv.inverse()! + .one } })

@@ -58,6 +58,173 @@ ZK_INLINE zk_limbs4 zk_mont_mul(zk_limbs4 a, zk_limbs4 b,
     return r;
 }
 
+
+#if defined(__x86_64__)
+/* 1 when the CPU has BMI2 (mulx) and ADX (adcx/adox); set once at load time. */
+extern int zk_has_adx;
+
+/* The same product as zk_mont_mul with MULX/ADCX/ADOX: two independent carry chains per
+ * row, no flag spills. Rows rotate through five registers; after the reduction of a row its
+ * low register is zero and becomes the next row's top. */
+ZK_INLINE zk_limbs4 zk_mont_mul_adx(zk_limbs4 a, zk_limbs4 b, const uint64_t *p, uint64_t inv) {
+    uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, lo, hi;
+    const uint64_t av[4] = { a.l0, a.l1, a.l2, a.l3 };
+    const uint64_t bv[4] = { b.l0, b.l1, b.l2, b.l3 };
+    static const uint64_t zero = 0;
+    __asm__(
+        "movq 0(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "adoxq %[z], %[r4]\n\t"
+        "movq %[r0], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "adcxq %[z], %[r4]\n\t"
+        "movq 8(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "adoxq %[z], %[r0]\n\t"
+        "movq %[r1], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "adcxq %[z], %[r0]\n\t"
+        "movq 16(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "adoxq %[z], %[r1]\n\t"
+        "movq %[r2], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "adcxq %[z], %[r1]\n\t"
+        "movq 24(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "adoxq %[z], %[r2]\n\t"
+        "movq %[r3], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "adcxq %[z], %[r2]\n\t"
+        : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4),
+          [lo] "=&r"(lo), [hi] "=&r"(hi)
+        : [a] "r"(av), [b] "r"(bv), [p] "r"(p), [inv] "m"(inv), [z] "m"(zero)
+        : "rdx", "cc", "memory");
+    /* The result is (r4, r0, r1, r2), below 2p: subtract p once if needed. */
+    zk_u128 d; uint64_t bw;
+    d = (zk_u128)r4 - p[0];      uint64_t s0 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    d = (zk_u128)r0 - p[1] - bw; uint64_t s1 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    d = (zk_u128)r1 - p[2] - bw; uint64_t s2 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    d = (zk_u128)r2 - p[3] - bw; uint64_t s3 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    const uint64_t keep = (uint64_t)0 - bw;
+    zk_limbs4 r = { (r4 & keep) | (s0 & ~keep), (r0 & keep) | (s1 & ~keep),
+                    (r1 & keep) | (s2 & ~keep), (r2 & keep) | (s3 & ~keep) };
+    return r;
+}
+#endif
+
+/* Montgomery product with the fastest kernel this CPU runs (decided once at load time). */
+ZK_INLINE zk_limbs4 zk_mont_mul_best(zk_limbs4 a, zk_limbs4 b,
+                                     uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t inv) {
+#if defined(__x86_64__)
+    if (__builtin_expect(zk_has_adx, 1)) {
+        const uint64_t pv[4] = { p0, p1, p2, p3 };
+        return zk_mont_mul_adx(a, b, pv, inv);
+    }
+#endif
+    return zk_mont_mul(a, b, p0, p1, p2, p3, inv);
+}
+
 /* (a + b) mod p for a, b < p < 2^254 (the sum cannot carry out of 256 bits). Branch-free. */
 ZK_INLINE zk_limbs4 zk_mod_add(zk_limbs4 a, zk_limbs4 b,
                                uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3) {
