@@ -37,7 +37,7 @@ struct Demo: ParsableCommand {
             throw Failure.badInput("\(wtnsPath): \(e.description)")
         }
         let proveTime = progress.elapsed - t
-        let pub = Array(w.values[1...cs.numPublic])
+        let pub = Array(w.values[1..<(1 + cs.numPublic)])
         try writeFile(SnarkjsJSON.data(for: proof), output + "/proof.json")
         try writeFile(SnarkjsJSON.data(forPublic: pub), output + "/public.json")
         // Verify from the files, as a validator would.

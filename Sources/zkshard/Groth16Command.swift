@@ -61,7 +61,7 @@ struct Groth16Command: ParsableCommand {
                 throw Failure.badInput("\(witness): \(e.description)")
             }
             let proveTime = progress.elapsed - t0
-            let pub = Array(w.values[1...key.r1cs.numPublic])
+            let pub = Array(w.values[1..<(1 + key.r1cs.numPublic)])
             try writeFile(SnarkjsJSON.data(for: p), proof)
             try writeFile(SnarkjsJSON.data(forPublic: pub), publicPath)
             if let c = calldata { try writeFile(Data(p.ethereumCalldata), c) }
