@@ -66,23 +66,35 @@ public enum Groth16Verifier {
     /// decoders (on the curve, in the subgroup); public values are field elements, so they are
     /// canonical by construction.
     public static func verify(_ pvk: PreparedVerifyingKey, proof: Proof, publicInputs: [Fr]) throws -> Bool {
-        let ic = pvk.key.ic
-        guard publicInputs.count == ic.count - 1 else {
-            throw VerificationError("expected \(ic.count - 1) public values, got \(publicInputs.count)")
-        }
-        var acc = G1(ic[0])
-        if !publicInputs.isEmpty {
-            acc = acc + MSM.multiply(bases: Array(ic[1...]), scalars: publicInputs, threads: 1)
-        }
+        let acc = try publicCombination(pvk.key.ic, publicInputs)
         let f = Pairing.millerLoop([
             (proof.a, Pairing.G2Prepared(proof.b)),
-            (acc.affine, pvk.negGamma),
+            (acc, pvk.negGamma),
             (proof.c, pvk.negDelta),
         ])
         return Pairing.finalExponentiation(f) == pvk.alphaBeta
     }
 
+    /// One-off verification: e(A, B)·e(−α, β)·e(vk_x, −γ)·e(C, −δ) = 1 as one four-pair
+    /// Miller loop and one final exponentiation (cheaper than preparing the key first).
     public static func verify(_ vk: VerifyingKey, proof: Proof, publicInputs: [Fr]) throws -> Bool {
-        try verify(PreparedVerifyingKey(vk), proof: proof, publicInputs: publicInputs)
+        let acc = try publicCombination(vk.ic, publicInputs)
+        let f = Pairing.millerLoop([
+            (proof.a, Pairing.G2Prepared(proof.b)),
+            (-vk.alpha, Pairing.G2Prepared(vk.beta)),
+            (acc, Pairing.G2Prepared(-vk.gamma)),
+            (proof.c, Pairing.G2Prepared(-vk.delta)),
+        ])
+        return Pairing.finalExponentiation(f) == .one
+    }
+
+    /// vk_x = IC₀ + Σ xᵢ·ICᵢ.
+    static func publicCombination(_ ic: [G1Affine], _ inputs: [Fr]) throws -> G1Affine {
+        guard inputs.count == ic.count - 1 else {
+            throw VerificationError("expected \(ic.count - 1) public values, got \(inputs.count)")
+        }
+        var acc = G1(ic[0])
+        if !inputs.isEmpty { acc = acc + MSM.multiply(bases: Array(ic[1...]), scalars: inputs, threads: 1) }
+        return acc.affine
     }
 }
