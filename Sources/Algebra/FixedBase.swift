@@ -9,6 +9,7 @@ public struct FixedBaseTable<C: CurveParameters>: Sendable {
     /// Row-major: table[j * (2^w − 1) + (d − 1)].
     @usableFromInline let table: [AffinePoint<C>]
 
+    @inlinable
     public init(base: AffinePoint<C>, windowBits w: Int = 8) {
         windowBits = w
         windows = (254 + w - 1) / w
@@ -38,6 +39,7 @@ public struct FixedBaseTable<C: CurveParameters>: Sendable {
     }
 
     /// k·G for every scalar, in affine form, spread over `threads`.
+    @inlinable
     public func multiply(_ ks: [Fr], threads: Int) -> [AffinePoint<C>] {
         let n = ks.count
         if n == 0 { return [] }
