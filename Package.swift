@@ -35,6 +35,7 @@ let package = Package(
             swiftSettings: optimize),
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra", "CGMP"]),
         .testTarget(name: "Groth16Tests", dependencies: ["Groth16", "Verifier", "Algebra"]),
+        .testTarget(name: "CLITests", dependencies: ["Algebra", "Groth16", "Verifier"]),
     ],
     swiftLanguageModes: [.v5]
 )
