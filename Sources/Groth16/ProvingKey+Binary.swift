@@ -95,6 +95,8 @@ extension ProvingKey {
             }
             guard r.remaining == 0 else { throw FormatError(file: file, field: "", "\(r.remaining) trailing bytes") }
             guard digestAt >= 0, var dg = sections[255] else { throw FormatError(file: file, field: "digest", "missing") }
+            // The digest covers everything before it, so it must be the last section.
+            guard dg.end == raw.count else { throw FormatError(file: file, field: "digest", "is not the last section") }
             let expected = try dg.bytes(32, "digest")
             guard sha256(Array(raw[0..<digestAt])) == expected else {
                 throw FormatError(file: file, field: "digest", "SHA-256 mismatch: the file is corrupt")
@@ -119,7 +121,9 @@ extension ProvingKey {
                 var s = try need(t, name)
                 let c = Int(try s.u32("\(name) count"))
                 guard c * 64 <= s.remaining else { throw FormatError(file: file, field: name, "truncated: \(c) points claimed") }
-                return try (0..<c).map { _ in try s.g1(name) }
+                let pts = try (0..<c).map { _ in try s.g1(name) }
+                guard s.remaining == 0 else { throw FormatError(file: file, field: name, "\(s.remaining) unexpected bytes at the end of the section") }
+                return pts
             }
             let ic = try g1Array(3, "IC"), a = try g1Array(4, "A"), b1 = try g1Array(5, "B1")
             let l = try g1Array(7, "L"), h = try g1Array(8, "H")
@@ -149,12 +153,16 @@ extension ProvingKey {
             }
             var s10 = try need(10, "wire labels")
             let wl = try (0..<nw).map { _ in try s10.u64("wire labels") }
+            for (name, sec) in [("meta", meta), ("fixed points", fixed), ("B2", s6), ("constraints", s9), ("wire labels", s10)] where sec.remaining != 0 {
+                throw FormatError(file: file, field: name, "\(sec.remaining) unexpected bytes at the end of the section")
+            }
             let cs = R1CS(numWires: nw, numPublicOutputs: po, numPublicInputs: pi, numPrivateInputs: pv,
                           constraints: constraints, wireToLabel: wl, numLabels: labels)
             let vk = VerifyingKey(alpha: g1s[0], beta: g2s[0], gamma: g2s[1], delta: g2s[2], ic: ic)
             let pk = ProvingKey(verifyingKey: vk, alphaG1: g1s[0], betaG1: g1s[1], deltaG1: g1s[2], betaG2: g2s[0],
                                 deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: cs)
             try pk.validateShape(file: file)
+            do { try cs.validate() } catch let e as FormatError { throw e.at(file: file) }
             return pk
         }
     }

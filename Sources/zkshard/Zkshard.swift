@@ -7,7 +7,7 @@ struct Zkshard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zkshard",
         abstract: "Zero-knowledge proofs of neural-network inference (Groth16 over BN254).",
-        discussion: "Exit codes: 0 success or valid proof, 1 invalid proof or unsatisfied witness, 2 bad input or usage.",
+        discussion: "Exit codes: 0 success or valid proof; 1 invalid proof (verify) or unsatisfied witness (r1cs check); 2 bad input or usage, including a witness that `groth16 prove` refuses.",
         subcommands: [Groth16Command.self, Verify.self, R1CSCommand.self, Demo.self, Bench.self])
 
     /// Maps every failure onto the documented exit codes: usage and input errors are 2.
