@@ -33,8 +33,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
-        .testTarget(name: "AlgebraTests", dependencies: ["Algebra", "CGMP"]),
-        .testTarget(name: "Groth16Tests", dependencies: ["Groth16", "Verifier", "Algebra"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AlgebraTests", dependencies: ["Algebra", "CGMP", "TestSupport"]),
+        .testTarget(name: "Groth16Tests", dependencies: ["Groth16", "Verifier", "Algebra", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Algebra", "Groth16", "Verifier"]),
     ],
     swiftLanguageModes: [.v5]

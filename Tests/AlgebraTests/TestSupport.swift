@@ -1,19 +1,8 @@
 import Foundation
 import XCTest
+@_exported import TestSupport
 import Algebra
 
-/// SplitMix64: a small seeded generator so that every randomized test is repeatable.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The repository root, found from this file's path (tests read `vectors/`).
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath)

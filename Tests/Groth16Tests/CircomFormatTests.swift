@@ -3,19 +3,8 @@ import Foundation
 import Groth16
 import Verifier
 import XCTest
+import TestSupport
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small seeded generator so the mutation test is reproducible.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Little-endian byte building straight from the format description, independent of the
 /// library's writer.
@@ -396,7 +385,7 @@ final class CircomFormatTests: XCTestCase {
     /// Every mutated file either decodes to something that passes validation, or throws a
     /// FormatError; never traps, hangs or throws anything else.
     func testRandomMutationsNeverCrash() {
-        var rng = SplitMix64(seed: 0x5EED_C1C0_2024)
+        var rng = SeededRNG(seed: 0x5EED_C1C0_2024)
         let r1cs = Self.specR1CSBytes(order: [1, 4, 2, 3])
         let wtns = Self.specWtnsBytes()
         var decoded = 0, rejected = 0
@@ -428,7 +417,7 @@ final class CircomFormatTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 20)
     }
 
-    private func mutate(_ b: inout [UInt8], _ rng: inout SplitMix64) {
+    private func mutate(_ b: inout [UInt8], _ rng: inout SeededRNG) {
         func index() -> Int { b.isEmpty ? 0 : Int(rng.next() % UInt64(b.count)) }
         switch rng.next() % 7 {
         case 0, 1:  // flip bits in one byte

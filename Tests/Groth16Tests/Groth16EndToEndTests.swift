@@ -3,21 +3,10 @@ import Foundation
 import Groth16
 import Verifier
 import XCTest
+@_exported import TestSupport
 
 // MARK: - Shared fixtures for the Groth16 tests (used by the format and JSON tests too)
 
-/// SplitMix64: seeded, so every randomized test is repeatable.
-struct G16SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A circuit with a satisfying witness, and for each constraint a wire whose change breaks that
 /// constraint first (no earlier constraint reads it).
@@ -52,7 +41,7 @@ enum G16Fixtures {
     /// small, some zero-term rows, some repeated wires.
     static func random(seed: UInt64, constraints m: Int, outputs: Int, inputs: Int, seeds: Int = 2) -> G16Circuit {
         precondition(m >= outputs)
-        var g = G16SeededRNG(seed: seed)
+        var g = SeededRNG(seed: seed)
         let np = outputs + inputs
         let nw = 1 + np + seeds + (m - outputs)
         var w = [Fr](repeating: .zero, count: nw)

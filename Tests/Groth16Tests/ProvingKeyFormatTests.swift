@@ -351,7 +351,7 @@ final class ProvingKeyFormatTests: XCTestCase {
     /// Seeded random mutations, half of them re-sealed with a correct digest so that they reach
     /// the field and point checks: each decodes to a well-shaped key or throws FormatError.
     func testRandomMutationsNeverCrash() throws {
-        var g = G16SeededRNG(seed: 0x5EED_0F_FEED)
+        var g = SeededRNG(seed: 0x5EED_0F_FEED)
         let b = Self.bytes
         let pointSections = Self.layout.filter { (2...10).contains($0.type) }
         var decoded = 0, rejected = 0

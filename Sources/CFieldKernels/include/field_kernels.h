@@ -15,6 +15,20 @@ typedef struct { uint64_t l0, l1, l2, l3; } zk_limbs4;
 
 typedef unsigned __int128 zk_u128;
 
+/* t − p if t ≥ p, else t, for t < 2p; branch-free. */
+ZK_INLINE zk_limbs4 zk_reduce_once(uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                                   uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3) {
+    zk_u128 d; uint64_t bw;
+    d = (zk_u128)t0 - p0;      uint64_t s0 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    d = (zk_u128)t1 - p1 - bw; uint64_t s1 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    d = (zk_u128)t2 - p2 - bw; uint64_t s2 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    d = (zk_u128)t3 - p3 - bw; uint64_t s3 = (uint64_t)d; bw = (uint64_t)(d >> 127);
+    const uint64_t keep = (uint64_t)0 - bw;
+    zk_limbs4 r = { (t0 & keep) | (s0 & ~keep), (t1 & keep) | (s1 & ~keep),
+                    (t2 & keep) | (s2 & ~keep), (t3 & keep) | (s3 & ~keep) };
+    return r;
+}
+
 ZK_INLINE uint64_t zk_mac(uint64_t t, uint64_t a, uint64_t b, uint64_t *carry) {
     zk_u128 r = (zk_u128)a * b + t + *carry;
     *carry = (uint64_t)(r >> 64);
@@ -45,17 +59,8 @@ ZK_INLINE zk_limbs4 zk_mont_mul(zk_limbs4 a, zk_limbs4 b,
     ZK_ROUND(b.l2, 0);
     ZK_ROUND(b.l3, 0);
 #undef ZK_ROUND
-    /* t < 2p: subtract p once if t >= p. */
-    zk_u128 d;
-    uint64_t bw;
-    d = (zk_u128)t0 - p0;                 uint64_t s0 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)t1 - p1 - bw;            uint64_t s1 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)t2 - p2 - bw;            uint64_t s2 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)t3 - p3 - bw;            uint64_t s3 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    const uint64_t keep = (uint64_t)0 - bw;
-    zk_limbs4 r = { (t0 & keep) | (s0 & ~keep), (t1 & keep) | (s1 & ~keep),
-                    (t2 & keep) | (s2 & ~keep), (t3 & keep) | (s3 & ~keep) };
-    return r;
+    /* t < 2p */
+    return zk_reduce_once(t0, t1, t2, t3, p0, p1, p2, p3);
 }
 
 
@@ -200,16 +205,8 @@ ZK_INLINE zk_limbs4 zk_mont_mul_adx(zk_limbs4 a, zk_limbs4 b, const uint64_t *p,
           [lo] "=&r"(lo), [hi] "=&r"(hi)
         : [a] "r"(av), [b] "r"(bv), [p] "r"(p), [inv] "m"(inv), [z] "m"(zero)
         : "rdx", "cc", "memory");
-    /* The result is (r4, r0, r1, r2), below 2p: subtract p once if needed. */
-    zk_u128 d; uint64_t bw;
-    d = (zk_u128)r4 - p[0];      uint64_t s0 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)r0 - p[1] - bw; uint64_t s1 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)r1 - p[2] - bw; uint64_t s2 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)r2 - p[3] - bw; uint64_t s3 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    const uint64_t keep = (uint64_t)0 - bw;
-    zk_limbs4 r = { (r4 & keep) | (s0 & ~keep), (r0 & keep) | (s1 & ~keep),
-                    (r1 & keep) | (s2 & ~keep), (r2 & keep) | (s3 & ~keep) };
-    return r;
+    /* The result is (r4, r0, r1, r2), below 2p. */
+    return zk_reduce_once(r4, r0, r1, r2, p[0], p[1], p[2], p[3]);
 }
 #endif
 
@@ -233,15 +230,7 @@ ZK_INLINE zk_limbs4 zk_mod_add(zk_limbs4 a, zk_limbs4 b,
     s = (zk_u128)a.l1 + b.l1 + (uint64_t)(s >> 64); uint64_t t1 = (uint64_t)s;
     s = (zk_u128)a.l2 + b.l2 + (uint64_t)(s >> 64); uint64_t t2 = (uint64_t)s;
     uint64_t t3 = a.l3 + b.l3 + (uint64_t)(s >> 64);
-    zk_u128 d; uint64_t bw;
-    d = (zk_u128)t0 - p0;      uint64_t s0 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)t1 - p1 - bw; uint64_t s1 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)t2 - p2 - bw; uint64_t s2 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    d = (zk_u128)t3 - p3 - bw; uint64_t s3 = (uint64_t)d; bw = (uint64_t)(d >> 127);
-    const uint64_t keep = (uint64_t)0 - bw;
-    zk_limbs4 r = { (t0 & keep) | (s0 & ~keep), (t1 & keep) | (s1 & ~keep),
-                    (t2 & keep) | (s2 & ~keep), (t3 & keep) | (s3 & ~keep) };
-    return r;
+    return zk_reduce_once(t0, t1, t2, t3, p0, p1, p2, p3);
 }
 
 /* (a - b) mod p for a, b < p. Branch-free. */
