@@ -3,6 +3,8 @@ import ArgumentParser
 import CGMP
 import Dispatch
 import Foundation
+import Groth16
+import Verifier
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,6 +71,21 @@ struct BenchMath: ParsableCommand {
         record("pairing_ms", nsPerOp(20) { for i in 0..<20 { sink = sink * Pairing.pairing(pairs[i % 4].0, pairs[i % 4].1) } } / 1e6)
         record("multi_pairing_4_ms", nsPerOp(10) { for _ in 0..<10 { sink = sink * Pairing.multiPairing(pairs) } } / 1e6)
         record("final_exponentiation_ms", nsPerOp(20) { for _ in 0..<20 { sink = Pairing.finalExponentiation(sink) } } / 1e6)
+
+        if wanted("groth16_verify") {
+            // A one-constraint circuit x·x = y with y public: verification cost does not depend on size.
+            let one = R1CS.LinearCombination([(2, Fr.one)])
+            let cs = R1CS(numWires: 3, numPublicOutputs: 1, numPublicInputs: 0,
+                          constraints: [.init(a: one, b: one, c: R1CS.LinearCombination([(1, Fr.one)]))])
+            let pk = try Groth16Setup.setup(cs, threads: 1)
+            let x = Fr(7)
+            let proof = try Groth16Prover.prove(pk, witness: [.one, x * x, x], threads: 1)
+            let pvk = PreparedVerifyingKey(pk.verifyingKey)
+            var ok = true
+            record("groth16_verify_prepared_ms", nsPerOp(20) { for _ in 0..<20 { ok = ok && (try! Groth16Verifier.verify(pvk, proof: proof, publicInputs: [x * x])) } } / 1e6)
+            record("groth16_verify_oneoff_ms", nsPerOp(20) { for _ in 0..<20 { ok = ok && (try! Groth16Verifier.verify(pk.verifyingKey, proof: proof, publicInputs: [x * x])) } } / 1e6)
+            precondition(ok, "benchmark proof did not verify")
+        }
 
         let t = common.threads
         for (logN, key) in [(16, "g1_msm_16_s")] + (small ? [] : [(20, "g1_msm_20_s")]) where wanted("g1_msm_\(logN)") {
