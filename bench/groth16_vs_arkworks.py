@@ -30,7 +30,7 @@ What is measured (medians over --repeats; min–max shown when repeats > 1):
 Usage:
     bench/groth16_vs_arkworks.py [--sizes 12,14,16,18] [--repeats 3] [--threads-list 1,2]
         [--work-dir /tmp/zkshard-bench] [--zkshard .build/release/zkshard]
-        [--python /tmp/venvtest/bin/python] [--json OUT] [--markdown-out FILE]
+        [--python .venv/bin/python] [--json OUT] [--markdown-out FILE]
         [--no-cross-verify] [--no-snapshot-binary] [--wait-quiet SECONDS]
 
 The zkshard binary is copied into the work dir at start (unless --no-snapshot-binary) so a
@@ -555,7 +555,7 @@ def main(argv=None):
                     help="prover thread counts (default 1,<all cores> = 1,%d)" % (os.cpu_count() or 1))
     ap.add_argument("--work-dir", default="/tmp/zkshard-bench", help="cache for circuits, keys, proofs")
     ap.add_argument("--zkshard", default=os.path.join(REPO, ".build", "release", "zkshard"))
-    ap.add_argument("--python", default="/tmp/venvtest/bin/python", help="a Python with groth16py installed")
+    ap.add_argument("--python", default=os.path.join(REPO, ".venv", "bin", "python"), help="a Python with groth16py installed (default: the repository .venv)")
     ap.add_argument("--json", dest="json_out", help="write raw results here")
     ap.add_argument("--markdown-out", help="write the markdown report here")
     ap.add_argument("--no-cross-verify", action="store_true",
