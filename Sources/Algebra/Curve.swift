@@ -192,11 +192,22 @@ public enum BN254G2: CurveParameters {
         y: Fq2(Fq(decimal: "8495653923123431417604973247489272438418190587263600148770280649306958101930")!,
                Fq(decimal: "4082367875863433681332203403145435568316851327593401208105741076214120093531")!))
     public static var name: String { "G2" }
-    /// [r]Q = O. The twist has a large cofactor, so this check is mandatory on decode.
+    /// Membership in the order-r subgroup by the endomorphism test ψ(Q) = [6x²]Q
+    /// (El Housni, Guillevic, Piellard 2022, for BN curves): a 127-bit scalar instead of r.
+    /// The twist has a large cofactor, so this check is mandatory on decode.
     public static func isInSubgroup(_ p: AffinePoint<BN254G2>) -> Bool {
+        if p.isInfinity { return true }
+        return G2(Pairing.twistFrobenius(p)) == G2(p).multiplied(byLimbs: sixXSquared)
+    }
+
+    /// The slow, obviously correct test [r]Q = O, kept as the reference for the fast one.
+    public static func isInSubgroupByOrder(_ p: AffinePoint<BN254G2>) -> Bool {
         let m = FrParameters.modulus
         return JacobianPoint(p).multiplied(byLimbs: [m.0, m.1, m.2, m.3]).isInfinity
     }
+
+    /// 6x² as limbs, x the BN parameter.
+    static let sixXSquared: [UInt64] = (BigUInt(6) * BigUInt(Pairing.x) * BigUInt(Pairing.x)).limbs(count: 2)
 }
 
 public typealias G1 = JacobianPoint<BN254G1>

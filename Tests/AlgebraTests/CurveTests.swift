@@ -64,6 +64,23 @@ final class CurveTests: XCTestCase {
 
     func testSubgroupCheck() {
         XCTAssertTrue(BN254G2.isInSubgroup(BN254G2.generator))
+        // The endomorphism test agrees with [r]Q = O on subgroup points and on points outside.
+        var rng = SeededRNG(seed: 12)
+        var x = Fq2(Fq(3), Fq(1))
+        var outside = 0
+        while outside < 8 {
+            if let y = (x.squared() * x + BN254G2.b).sqrt() {
+                let p = G2Affine(x: x, y: y)
+                XCTAssertEqual(BN254G2.isInSubgroup(p), BN254G2.isInSubgroupByOrder(p))
+                if !BN254G2.isInSubgroupByOrder(p) { outside += 1 }
+            }
+            x = x + Fq2(Fq(1), .zero)
+        }
+        for _ in 0..<8 {
+            let q = (G2.generator * Fr.random(using: &rng)).affine
+            XCTAssertTrue(BN254G2.isInSubgroup(q))
+            XCTAssertTrue(BN254G2.isInSubgroupByOrder(q))
+        }
         let bad = CurveTests.twistPointOutsideSubgroup()
         XCTAssertTrue(bad.isOnCurve)
         XCTAssertFalse(bad.isInSubgroup)
