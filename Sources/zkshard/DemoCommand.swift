@@ -18,7 +18,7 @@ struct Demo: ParsableCommand {
         let r1csPath = circuit + "/circuit.r1cs", wtnsPath = circuit + "/witness.wtns"
         let cs = try R1CS(contentsOfCircomFile: r1csPath)
         let w = try Witness(contentsOfWtnsFile: wtnsPath)
-        guard w.values.count == cs.numWires else { throw Failure.badInput("\(wtnsPath): \(w.values.count) values for \(cs.numWires) wires") }
+        do { try w.validate(for: cs) } catch let e as FormatError { throw e.at(file: wtnsPath) }
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
             throw Failure.badInput("\(output): cannot create directory")
         }

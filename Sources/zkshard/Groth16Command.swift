@@ -52,9 +52,7 @@ struct Groth16Command: ParsableCommand {
             progress.phase("load", pk)
             let key = try ProvingKey(contentsOfFile: pk)
             let w = try Witness(contentsOfWtnsFile: witness)
-            guard w.values.count == key.r1cs.numWires else {
-                throw Failure.badInput("\(witness): has \(w.values.count) values but the circuit has \(key.r1cs.numWires) wires")
-            }
+            do { try w.validate(for: key.r1cs) } catch let e as FormatError { throw e.at(file: witness) }
             let t0 = progress.elapsed
             let p: Proof
             do { p = try Groth16Prover.prove(key, witness: w.values, threads: common.threads, progress: progress.handler) } catch let e as ProverError {
@@ -146,10 +144,7 @@ struct R1CSCommand: ParsableCommand {
         func run() throws {
             let cs = try R1CS(contentsOfCircomFile: r1cs)
             let w = try Witness(contentsOfWtnsFile: witness)
-            guard w.values.count == cs.numWires else {
-                throw Failure.badInput("\(witness): has \(w.values.count) values but \(r1cs) has \(cs.numWires) wires")
-            }
-            guard w.values[0] == .one else { throw Failure.badInput("\(witness): value 0 must be 1 (the constant wire)") }
+            do { try w.validate(for: cs) } catch let e as FormatError { throw e.at(file: witness) }
             let bad = cs.firstUnsatisfied(w.values)
             if json {
                 printJSON(["satisfied": bad == nil, "first_unsatisfied": bad.map { $0 as Any } ?? NSNull(), "constraints": cs.constraints.count])
