@@ -11,9 +11,12 @@ let package = Package(
         .library(name: "Algebra", targets: ["Algebra"]),
         .library(name: "Groth16", targets: ["Groth16"]),
         .library(name: "Verifier", targets: ["Verifier"]),
+        .library(name: "Model", targets: ["Model"]),
+        .library(name: "Compiler", targets: ["Compiler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
@@ -23,12 +26,17 @@ let package = Package(
         .target(name: "Algebra", dependencies: ["CGMP", "CSodium", "CFieldKernels"], swiftSettings: optimize),
         .target(name: "Verifier", dependencies: ["Algebra"], swiftSettings: optimize),
         .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium", "COpenSSL"], swiftSettings: optimize),
+        .target(name: "Model", dependencies: ["COpenSSL", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                swiftSettings: optimize),
+        .target(name: "Compiler", dependencies: ["Model", "Groth16", "Algebra"], swiftSettings: optimize),
         .executableTarget(
             name: "zkshard",
             dependencies: [
                 "Algebra",
                 "Groth16",
                 "Verifier",
+                "Model",
+                "Compiler",
                 "CGMP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -36,6 +44,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra", "CGMP", "TestSupport"]),
         .testTarget(name: "Groth16Tests", dependencies: ["Groth16", "Verifier", "Algebra", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Model", "Groth16", "Algebra", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Algebra", "Groth16", "Verifier"]),
     ],
     swiftLanguageModes: [.v5]
