@@ -51,7 +51,8 @@ final class GadgetTests: XCTestCase {
         for v: Int64 in [-300, -2, -1, 0, 1, 2, 299] {
             assertSoundAndComplete("relu(\(v))") { cs in
                 let y = Gadgets.relu(cs, input(cs, v, -300, 299))
-                _ = cs.alloc(.publicOutput, signed: y.value)
+                let out = cs.alloc(.publicOutput, signed: y.value)
+                cs.enforceZero(LinearCombination(wire: out) - y.lc)
             }
             // Claiming relu(v) = v for negative v, or 0 for positive v, must fail.
             let lie: Int64 = v < 0 ? v : (v > 0 ? 0 : 1)
