@@ -58,7 +58,7 @@ public enum Poseidon {
     }
 
     /// The same permutation computed round by round from `roundConstants` and `mds` as the
-    /// paper writes it (≈4× slower at width 17); the reference the fast path is tested against.
+    /// paper writes it (several times slower); the reference the fast path is tested against.
     public static func permuteReference(_ state: inout [Fr]) throws {
         try parameters(width: state.count).permuteReference(&state)
     }
