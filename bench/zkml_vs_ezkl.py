@@ -46,7 +46,7 @@ Usage:
     bench/zkml_vs_ezkl.py [--models digits_mlp,digits_cnn] [--repeats 3]
         [--zkshard PATH | env ZKSHARD] [--ezkl-python .venv-ezkl/bin/python]
         [--calibration-target resources|accuracy] [--ezkl-accuracy-samples 0 (all)]
-        [--threads N] [--work-dir /tmp/zkml-vs-ezkl] [--json [FILE]]
+        [--threads N] [--work-dir /tmp/zkml-vs-ezkl] [--json [FILE]] [--wait-quiet SECONDS]
         [--markdown-out docs/PERFORMANCE.md] [--skip-zkshard] [--skip-ezkl]
 
 `--json` alone prints the raw results as JSON on stdout (instead of the markdown); `--json FILE`
@@ -85,7 +85,7 @@ def log(msg):
 
 
 # =============================================================================================
-# EZKL worker: `python zkml_vs_ezkl.py --ezkl-worker STEP ARGS_JSON`, run with the ezkl venv's
+# EZKL worker: `python zkml_vs_ezkl.py --ezkl-worker STEP ARGS.json`, run with the ezkl venv's
 # Python. Imports ezkl, runs one API call, prints one JSON line {"time_s": ..., ...} on stdout.
 # =============================================================================================
 
@@ -269,7 +269,10 @@ def ezkl_step(step, **args):
     env = dict(os.environ)
     if STATE.get("threads"):
         env["RAYON_NUM_THREADS"] = str(STATE["threads"])
-    r = run_child([STATE["ezkl_python"], SELF, "--ezkl-worker", step, json.dumps(args)], env=env)
+    args_path = os.path.join(STATE["tmp"], "ezkl_args.json")  # a file: the test split is too long for argv
+    with open(args_path, "w") as f:
+        json.dump(args, f)
+    r = run_child([STATE["ezkl_python"], SELF, "--ezkl-worker", step, args_path], env=env)
     j = last_json(r["out"])
     if not j or not j.get("ok"):
         raise ChildError("ezkl %s failed: %s\n%s" % (step, r["out"][-2000:], r["err"][-2000:]))
@@ -310,6 +313,21 @@ def zkshard_has(binary, subcommands):
         if parts:
             words.add(parts[0])
     return all(s in words for s in subcommands)
+
+
+def wait_quiet(max_wait, threshold=0.5):
+    """Wait (at most max_wait s) until other processes use < threshold cores over a 2 s sample.
+    Returns (waited_s, busy_cores_at_the_end)."""
+    t0 = time.time()
+    while True:
+        a = read_cpu_stat()
+        time.sleep(2.0)
+        b = read_cpu_stat()
+        busy = busy_cores(a, b, 2.0)
+        if busy is None or busy < threshold or time.time() - t0 >= max_wait:
+            return time.time() - t0, busy
+        log("machine busy (%.2f cores used by others); waiting up to %.0f s more" % (busy, max_wait - (time.time() - t0)))
+        time.sleep(8.0)
 
 
 def sha256(path):
@@ -603,6 +621,10 @@ def model_table(mr):
             what, a(ea), a(za_n), "%+.2f pp" % (100 * (za_n["accuracy"] - ea["accuracy"])) if ea and za_n else "—"))
     if za and za["samples"] != n:
         rows.append("| accuracy, all %d test samples | — | %s | — |" % (za["samples"], a(za)))
+    ee, ze = (ea or {}).get("max_abs_logit_error_vs_float"), (za or {}).get("max_abs_logit_error_vs_float")
+    if ee is not None or ze is not None:
+        rows.append("| max \\|logit − float logit\\| over those samples | %s | %s | — |" % (
+            "%.4f" % ee if ee is not None else "—", "%.4f" % ze if ze is not None else "—"))
     if fl and n:
         rows.append("| float model (onnxruntime), %s | %s | %s | — |" % (what, a(fl["first_n"]), a(fl["first_n"])))
     e, z = col("ezkl", "prove", "other_load_cores"), col("zkshard", "prove", "other_load_cores")
@@ -734,7 +756,8 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["--ezkl-worker"]:
-        return ezkl_worker(argv[1], json.loads(argv[2]))
+        with open(argv[2]) as f:
+            return ezkl_worker(argv[1], json.load(f))
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -759,6 +782,9 @@ def main(argv=None):
     ap.add_argument("--skip-ezkl", action="store_true", help="run only the zkshard half")
     ap.add_argument("--wait-binary", type=float, default=0, metavar="SECONDS",
                     help="wait up to SECONDS for the zkshard binary (with `compile`) to appear (default 0)")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                    help="before each repetition, wait up to SECONDS for other processes to use < 0.5 cores "
+                         "(default 0: don't wait); contention is recorded either way")
     ap.add_argument("--no-snapshot-binary", action="store_true",
                     help="run zkshard in place instead of a copy taken at start")
     a = ap.parse_args(argv)
@@ -847,6 +873,8 @@ def main(argv=None):
             for rep in range(a.repeats):
                 order = ["zkshard", "ezkl"] if rep % 2 == 0 else ["ezkl", "zkshard"]
                 rec = {"rep": rep, "order": order}
+                if a.wait_quiet > 0:
+                    rec["waited_for_quiet_s"], rec["busy_cores_before"] = wait_quiet(a.wait_quiet)
                 for tool in order:
                     if tool == "ezkl" and do_ezkl:
                         rec["ezkl"] = ezkl_rep(model, mdir, mr["ezkl_prep"], work, rep)
