@@ -21,10 +21,14 @@ Writes into vectors/models/fixtures/ (relative to the output root, default the r
     zoo_qdq.onnx            zoo quantized by onnxruntime quantize_static (QDQ, per-channel int8)
     zoo_qoperator.onnx      zoo quantized by onnxruntime quantize_static (QOperator, uint8 activations, 7-bit weights,
                             com.microsoft QLinearAdd/QLinearMul/QLinearConcat/QLinearAveragePool)
+    shape_ops.onnx          float graph in the style of exporters: Conv with auto_pad SAME_UPPER and
+                            stride 2, Div and reversed Sub by constants, padded MaxPool, Dropout,
+                            GlobalMaxPool, Shape -> Gather -> Unsqueeze -> Concat -> Reshape,
+                            Unsqueeze/Squeeze, Gemm with alpha, beta, transB = 0 and C [1, N]
     matmul_integer.onnx     QuantizeLinear -> MatMulInteger -> Cast -> Mul -> Add and
                             QuantizeLinear -> ConvInteger -> Cast -> Mul, the ONNX integer ops
 
-and vectors/models/fixtures/fixtures.json: for zoo*, matmul_integer the calibration inputs and
+and vectors/models/fixtures/fixtures.json: for zoo*, shape_ops, matmul_integer the calibration inputs and
 test inputs (seeded normal values) and the outputs onnxruntime computes on the test inputs (CPU,
 one thread, graph optimizations off, shortest float32 decimals).
 
@@ -179,6 +183,35 @@ def zoo(rng):
     return model("zoo", nodes, inits, [vinfo("x", [1, 3, 8, 8])], [vinfo("y", [1, 5])])
 
 
+def shape_ops(rng):
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)  # noqa: E731
+    inits = [
+        f32("c.w", rng.standard_normal((3, 2, 3, 3)) * 0.5), f32("c.b", rng.standard_normal(3) * 0.1),
+        f32("two", 2.0), f32("offset", 0.1),
+        i64("zero", 0), i64("zero_axis", [0]), i64("minus_one", [-1]), i64("axis2", [2]),
+        f32("g.w", rng.standard_normal((3, 4)) * 0.5), f32("g.c", rng.standard_normal((1, 4)) * 0.1),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "c.w", "c.b"], ["c"], name="conv_same", kernel_shape=[3, 3], strides=[2, 2],
+                         auto_pad="SAME_UPPER"),
+        helper.make_node("Div", ["c", "two"], ["half"], name="div_two"),
+        helper.make_node("Sub", ["offset", "half"], ["neg"], name="offset_minus"),
+        helper.make_node("Relu", ["neg"], ["r"], name="relu"),
+        helper.make_node("MaxPool", ["r"], ["mp"], name="maxpool_pad", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Dropout", ["mp"], ["dr"], name="dropout"),
+        helper.make_node("GlobalMaxPool", ["dr"], ["gmp"], name="gmp"),
+        helper.make_node("Shape", ["gmp"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "zero"], ["n"], name="batch", axis=0),
+        helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], name="batch_1d"),
+        helper.make_node("Concat", ["n1", "minus_one"], ["flat_shape"], name="flat_shape", axis=0),
+        helper.make_node("Reshape", ["gmp", "flat_shape"], ["flat"], name="flatten"),
+        helper.make_node("Unsqueeze", ["flat", "axis2"], ["u"], name="unsqueeze"),
+        helper.make_node("Squeeze", ["u", "axis2"], ["sq"], name="squeeze"),
+        helper.make_node("Gemm", ["sq", "g.w", "g.c"], ["y"], name="gemm", alpha=0.5, beta=2.0),
+    ]
+    return model("shape_ops", nodes, inits, [vinfo("x", [1, 2, 7, 7])], [vinfo("y", [1, 4])])
+
+
 def matmul_integer(rng):
     """Integer ops with static quantization parameters (what quantize_static does not emit)."""
     x_scale, x_zp = 0.02, 128
@@ -248,6 +281,7 @@ def main():
     out = root / DIR
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20260101)
+    shape_rng = np.random.default_rng(20260102)  # its own stream: adding it changed no other fixture
 
     models = {
         "tiny_gemm": tiny_gemm(),
@@ -257,6 +291,7 @@ def main():
         **bad_models(),
         "zoo": zoo(rng),
         "matmul_integer": matmul_integer(rng),
+        "shape_ops": shape_ops(shape_rng),
     }
     for name, m in models.items():
         (out / f"{name}.onnx").write_bytes(m.SerializeToString())
@@ -265,6 +300,8 @@ def main():
     calib = [rng.standard_normal((1, 3, 8, 8)).astype(np.float32) for _ in range(32)]
     tests = [rng.standard_normal((1, 3, 8, 8)).astype(np.float32) for _ in range(8)]
     mi_tests = [rng.uniform(-2.0, 2.0, (1, 6)).astype(np.float32) for _ in range(8)]
+    shape_calib = [shape_rng.standard_normal((1, 2, 7, 7)).astype(np.float32) for _ in range(32)]
+    shape_tests = [shape_rng.standard_normal((1, 2, 7, 7)).astype(np.float32) for _ in range(8)]
     # No quant_pre_process: BatchNormalization stays unfused, so the quantized graphs also hold
     # float ops between quantized ones, QLinearAdd/QLinearMul with constants and QLinearConcat.
     # uint8 activations: with 8-bit weights onnxruntime's x86 u8s8 kernels can saturate int16 pair
@@ -284,11 +321,14 @@ def main():
         "zoo_calibration": {"input_data": [[short(v) for r in calib for v in r.reshape(-1)]]},
         "zoo_test_inputs": [[short(v) for v in r.reshape(-1)] for r in tests],
         "matmul_integer_test_inputs": [[short(v) for v in r.reshape(-1)] for r in mi_tests],
+        "shape_ops_calibration": {"input_data": [[short(v) for r in shape_calib for v in r.reshape(-1)]]},
+        "shape_ops_test_inputs": [[short(v) for v in r.reshape(-1)] for r in shape_tests],
         "onnxruntime_outputs": {
             "zoo": run(out / "zoo.onnx", tests),
             "zoo_qdq": run(out / "zoo_qdq.onnx", tests),
             "zoo_qoperator": run(out / "zoo_qoperator.onnx", tests),
             "matmul_integer": run(out / "matmul_integer.onnx", mi_tests),
+            "shape_ops": run(out / "shape_ops.onnx", shape_tests),
         },
     }
     (out / "fixtures.json").write_text(json.dumps(fixtures) + "\n")

@@ -250,3 +250,57 @@ final class ImportQuantizeTests: XCTestCase {
         }
     }
 }
+
+final class ImportFixtureTests: XCTestCase {
+    /// Exporter-style shape subgraphs fold to constants; the float model matches onnxruntime and
+    /// the quantized one stays within 5 % of the largest output.
+    func testShapeOps() throws {
+        let fx = try ONNXFixtures.load()
+        let url = fixture("shape_ops.onnx")
+        let float = try FloatModel(try ONNXGraph(contentsOf: url))
+        XCTAssertEqual(float.opKinds, ["Conv", "Relu", "MaxPool", "MaxPool", "Reshape", "Reshape", "Reshape", "Gemm"])
+        let cal = InputData(inputs: fx.shape_ops_calibration.input_data)
+        let r = try ONNXImporter.quantize(contentsOf: url, calibration: cal)
+        print(r.report)
+        let executor = try ModelExecutor(r.model)
+        for (i, x) in fx.shape_ops_test_inputs.enumerated() {
+            let ref = fx.onnxruntime_outputs["shape_ops"]![i][0]
+            let f = try float.run([x])[0], q = try runQuantized(executor, [x])[0]
+            let m = ref.map(abs).max()!
+            for j in ref.indices {
+                XCTAssertEqual(f[j], ref[j], accuracy: 1e-5 * max(1, abs(ref[j])), "float, sample \(i)")
+                XCTAssertEqual(q[j], ref[j], accuracy: 0.05 * m, "quantized, sample \(i)")
+            }
+        }
+    }
+
+    /// Random byte flips in model files give an error or a model, never a crash or a hang, all the
+    /// way through import, quantization and the accuracy check.
+    func testCorruptModelsNeverCrashTheImporter() throws {
+        let fx = try ONNXFixtures.load()
+        let zooCal = InputData(inputs: fx.zoo_calibration.input_data)
+        var rng = SeededRNG(seed: 0xf1_1e)
+        var outcomes = [0, 0]
+        for (name, cal) in [("zoo.onnx", zooCal), ("zoo_qoperator.onnx", zooCal), ("zoo_qdq.onnx", zooCal),
+                            ("matmul_integer.onnx", InputData(inputs: [fx.matmul_integer_test_inputs[0]]))] {
+            let original = [UInt8](try Data(contentsOf: fixture(name)))
+            for _ in 0..<60 {
+                var bytes = original
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+                }
+                do {
+                    let g = try ONNXGraph(bytes: bytes, source: name)
+                    _ = try ONNXImporter.quantize(g, calibration: cal, options: ImportOptions(targetAccuracy: nil))
+                    outcomes[0] += 1
+                } catch is ONNXError {
+                    outcomes[1] += 1
+                } catch is InputDataError {
+                    outcomes[1] += 1
+                }
+            }
+        }
+        print("corrupt models: \(outcomes[0]) imported, \(outcomes[1]) rejected")
+        XCTAssertGreaterThan(outcomes[1], 0)
+    }
+}

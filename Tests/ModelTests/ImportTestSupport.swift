@@ -30,6 +30,8 @@ struct ONNXFixtures: Decodable {
     var zoo_calibration: Calibration
     var zoo_test_inputs: [[Double]]
     var matmul_integer_test_inputs: [[Double]]
+    var shape_ops_calibration: Calibration
+    var shape_ops_test_inputs: [[Double]]
     /// model → [sample][output][value]
     var onnxruntime_outputs: [String: [[[Double]]]]
 

@@ -270,7 +270,9 @@ struct ONNXLowering {
         }
         guard scale.values.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail(node, .badAttribute, "\(what): scales must be positive") }
         let zp = zeroPoint?.ints ?? [0]
-        guard zp.count == 1 || zp.count == scale.count else { throw fail(node, "\(what): zero points and scales differ in count") }
+        guard zp.count == 1 || zp.count == channels else {
+            throw fail(node, "\(what): \(zp.count) zero points for \(channels) channels along axis \(axis)")
+        }
         let inner = q.shape.isEmpty ? 1 : ImportMath.count(Array(q.shape[(axis + 1)...]))
         var out = ints
         for i in 0..<ints.count {
@@ -291,6 +293,9 @@ struct ONNXLowering {
     private mutating func lower(_ node: ONNXNode) throws {
         let op = node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"
         if op == "Constant" { return }
+        guard let first = node.outputs.first, !first.isEmpty else {
+            throw fail(node, .badGraph, "the node has no output")
+        }
         let live = node.inputs.filter { !$0.isEmpty }
         if !live.isEmpty && live.allSatisfy(isConst), try fold(node, op) { return }
         if op == "Shape" { return try shapeOf(node) }
@@ -369,6 +374,7 @@ struct ONNXLowering {
             let out = emit(node, .transpose(perm), [f], node.outputs[0], perm.map { s[$0] })
             bind(node, out, grid: grids[f])
         case "Concat":
+            guard !node.inputs.isEmpty else { throw fail(node, .badAttribute, "Concat needs at least one input") }
             let fs = try (0..<node.inputs.count).map { try tensor(node, $0) }
             try concat(node, fs, output: node.outputs[0])
             if let g = grids[fs[0]], fs.allSatisfy({ grids[$0].map { $0.sameGrid(g) } ?? false }) {
@@ -407,6 +413,7 @@ struct ONNXLowering {
         case "ConvInteger":
             let (x, s) = try integerOperand(node, 0, zeroPointInput: 2)
             let w = try const(node, 1, "w")
+            guard w.shape.count == 4 else { throw fail(node, "w must be 4-D [O, C/group, kH, kW], has shape \(w.shape)") }
             let p = try pinned(node, w, scale: CTensor(shape: [], values: [1 / s], dataType: .float),
                                zeroPoint: try optionalConst(node, 3, "w_zero_point"), axis: 0, what: "w")
             let out = try conv(node, x, weights: dequantize(w, p).values, weightShape: w.shape,
@@ -660,6 +667,7 @@ struct ONNXLowering {
         let xScale = try const(node, 1, "x_scale")
         let x = try dequantized(node, 0, scale: xScale, zeroPoint: try optionalConst(node, 2, "x_zero_point"))
         let w = try const(node, 3, "w")
+        guard w.shape.count == 4 else { throw fail(node, "w must be 4-D [O, C/group, kH, kW], has shape \(w.shape)") }
         let p = try pinned(node, w, scale: try const(node, 4, "w_scale"), zeroPoint: try optionalConst(node, 5, "w_zero_point"),
                            axis: 0, what: "w")
         let grid = try qparams(node, scale: try const(node, 6, "y_scale"), zeroPoint: try optionalConst(node, 7, "y_zero_point"))
@@ -1001,6 +1009,8 @@ struct ONNXLowering {
             guard x == y || x == 1 || y == 1 else { return nil }
             shape.append(max(x, y))
         }
+        guard shape.allSatisfy({ $0 <= 1 << 24 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 24
+        else { return nil }
         let count = ImportMath.count(shape)
         let st = ImportMath.strides(shape), ta = ImportMath.strides(sa), tb = ImportMath.strides(sb)
         var v = [Double](repeating: 0, count: count)

@@ -271,7 +271,7 @@ public struct ONNXGraph: Sendable {
         initializers[name] ?? constants[name]
     }
 
-    /// The declared (or initializer) element type of a named value where the graph says it.
+    /// The graph input (not an initializer) called `name`.
     public func input(named name: String) -> ONNXValueInfo? { inputs.first { $0.name == name } }
 
     private init(model: Onnx_ModelProto, source: String) throws {
