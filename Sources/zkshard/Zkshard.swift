@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Compiler
+import Groth16
+import Model
 import Verifier
 
 @main
@@ -8,7 +11,8 @@ struct Zkshard: ParsableCommand {
         commandName: "zkshard",
         abstract: "Zero-knowledge proofs of neural-network inference (Groth16 over BN254).",
         discussion: "Exit codes: 0 success or valid proof; 1 invalid proof (verify) or unsatisfied witness (r1cs check); 2 bad input or usage, including a witness that `groth16 prove` refuses.",
-        subcommands: [Groth16Command.self, Verify.self, R1CSCommand.self, Demo.self, Bench.self])
+        subcommands: [Compile.self, SetupModel.self, ProveModel.self, Verify.self, Inspect.self, Run.self, Quantize.self,
+                      Groth16Command.self, R1CSCommand.self, Demo.self, Bench.self])
 
     /// Maps every failure onto the documented exit codes: usage and input errors are 2.
     static func main() {
@@ -18,6 +22,22 @@ struct Zkshard: ParsableCommand {
         } catch let e as Failure {
             fail(e.message, code: e.code)
         } catch let e as FormatError {
+            fail(e.description, code: 2)
+        } catch let e as CompileError {
+            fail(e.description, code: 2)
+        } catch let e as ModelFileError {
+            fail(e.description, code: 2)
+        } catch let e as ONNXError {
+            fail(e.description, code: 2)
+        } catch let e as InputDataError {
+            fail(e.description, code: 2)
+        } catch let e as ExecutorError {
+            fail(e.description, code: 2)
+        } catch let e as ModelValidationError {
+            fail(e.description, code: 2)
+        } catch let e as ProverError {
+            fail(e.description, code: 2)
+        } catch let e as SetupError {
             fail(e.description, code: 2)
         } catch let e as ExitCode {
             Foundation.exit(e.rawValue)
