@@ -296,6 +296,9 @@ struct ONNXLowering {
         guard let first = node.outputs.first, !first.isEmpty else {
             throw fail(node, .badGraph, "the node has no output")
         }
+        if (op == "QuantizeLinear" || op == "DequantizeLinear"), let b = node.attributes["block_size"]?.intValue, b != 0 {
+            throw fail(node, "blocked quantization (block_size \(b)) is not supported")
+        }
         let live = node.inputs.filter { !$0.isEmpty }
         if !live.isEmpty && live.allSatisfy(isConst), try fold(node, op) { return }
         if op == "Shape" { return try shapeOf(node) }
