@@ -251,7 +251,12 @@ def run_child(argv, env=None, ok_codes=(0,)):
 
 
 def last_json(text):
-    """The last line of text that parses as a JSON object (tools may print other lines)."""
+    """The JSON object a tool printed: the whole of stdout, else its last one-line JSON object."""
+    try:
+        j = json.loads(text)
+        return j if isinstance(j, dict) else None
+    except ValueError:
+        pass
     for line in reversed(text.strip().splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -259,10 +264,13 @@ def last_json(text):
                 return json.loads(line)
             except ValueError:
                 continue
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    start = text.rfind("\n{")  # a pretty-printed object after other output
+    if start >= 0:
+        try:
+            return json.loads(text[start + 1:])
+        except ValueError:
+            pass
+    return None
 
 
 def ezkl_step(step, **args):
@@ -707,11 +715,14 @@ def markdown(run, machine, models):
                             p.get("output_scale"), p.get("check_mode"), p.get("calibrate_s", 0),
                             (p.get("srs_meta") or {}).get("gen_srs_s", 0)))
         if zc:
-            keys = [k for k in ("constraints", "num_constraints", "public_inputs", "variables") if k in zc]
+            keys = [k for k in ("constraints", "wires", "public") if k in zc]
             if keys:
                 desc.append("zkshard: " + ", ".join("%s %s" % (k.replace("_", " "), zc[k]) for k in keys))
         if desc:
             lines.append("; ".join(desc) + ".")
+            lines.append("")
+        if mr.get("zkshard_error"):
+            lines.append("**zkshard failed on this model** (%s), so its column is empty." % mr["zkshard_error"])
             lines.append("")
         lines.append(model_table(mr))
         lines.append("")
@@ -868,8 +879,20 @@ def main(argv=None):
                                 "first_n": {"correct": c1, "samples": t1, "accuracy": c1 / t1}}
             if do_ezkl:
                 mr["ezkl_prep"] = ezkl_prepare(model, mdir, work, a.calibration_target)
-            if do_zk:
-                mr["zkshard_prep"] = zk_prepare(model, mdir, work)
+            zk_ok = do_zk
+
+            def zk_failed(what, e):
+                msg = str(e).strip().splitlines()
+                err = [x for x in msg if x.startswith("stderr:") or x.startswith("error")] or msg[:1]
+                mr["zkshard_error"] = "%s: %s" % (what, " ".join(err)[:400])
+                log("%s: zkshard %s FAILED; continuing without zkshard for this model\n%s" % (model, what, e))
+
+            if zk_ok:
+                try:
+                    mr["zkshard_prep"] = zk_prepare(model, mdir, work)
+                except ChildError as e:
+                    zk_failed("compile", e)
+                    zk_ok = False
             for rep in range(a.repeats):
                 order = ["zkshard", "ezkl"] if rep % 2 == 0 else ["ezkl", "zkshard"]
                 rec = {"rep": rep, "order": order}
@@ -880,8 +903,13 @@ def main(argv=None):
                         rec["ezkl"] = ezkl_rep(model, mdir, mr["ezkl_prep"], work, rep)
                         if not rec["ezkl"]["verify"]["valid"]:
                             raise SystemExit("%s: EZKL proof does not verify" % model)
-                    elif tool == "zkshard" and do_zk:
-                        rec["zkshard"] = zk_rep(model, mdir, mr["zkshard_prep"], work, rep)
+                    elif tool == "zkshard" and zk_ok:
+                        try:
+                            rec["zkshard"] = zk_rep(model, mdir, mr["zkshard_prep"], work, rep)
+                        except ChildError as e:
+                            zk_failed("setup/prove/verify", e)
+                            zk_ok = False
+                            continue
                         if not rec["zkshard"]["verify"]["valid"]:
                             raise SystemExit("%s: zkshard proof does not verify" % model)
                 mr["reps"].append(rec)
@@ -892,8 +920,13 @@ def main(argv=None):
                 acc["ezkl"] = ezkl_accuracy(model, mr["ezkl_prep"], inputs, labels, n_ezkl)
                 if ref:
                     acc["ezkl"]["max_abs_logit_error_vs_float"] = max_abs_err(acc["ezkl"]["outputs"], ref)
-            if do_zk:
-                acc["zkshard"] = zk_accuracy(model, mr["zkshard_prep"], inputs, labels)
+            if zk_ok:
+                try:
+                    acc["zkshard"] = zk_accuracy(model, mr["zkshard_prep"], inputs, labels)
+                except ChildError as e:
+                    zk_failed("run (accuracy)", e)
+                    zk_ok = False
+            if zk_ok:
                 c, t = accuracy(acc["zkshard"]["outputs"][:n_ezkl], labels[:n_ezkl])
                 acc["zkshard_first_n"] = {"correct": c, "samples": t, "accuracy": c / t}
                 if ref:
