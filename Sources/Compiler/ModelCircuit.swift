@@ -247,6 +247,13 @@ public enum ModelCircuit {
             guard result.count == info.count else {
                 throw CompileError("op \(index) (\(op.kind)) produced \(result.count) values for tensor \(info.name) of shape \(info.shape)")
             }
+            if let values {
+                // The gadgets recompute nonlinear results from the traced accumulators; the
+                // kernels must agree element for element, or the trace is not this model's.
+                if let i = result.indices.first(where: { result[$0].value != values[out][$0] }) {
+                    throw CompileError("the trace does not match the circuit at op \(index) (\(op.kind)), tensor \(info.name)[\(i)]: kernels computed \(values[out][i]), the circuit \(result[i].value)")
+                }
+            }
             signals[out] = result
             record(op.kind, out, from: c0, w0)
         }
