@@ -1,0 +1,319 @@
+import Dispatch
+
+// The int16 GEMM engine behind the fast Gemm and Conv kernels.
+//
+// C[i][j] = Σ_k A[i][k] · B[j][k] with int16 operands, int32 multiply-accumulate (PMADDWD) and
+// either an int32 C (when |C| provably fits) or an int64 C fed by K-blocks whose partial sums
+// provably fit in int32. K is padded to an even count with zeros and consumed in pairs.
+//
+// Packed layouts (all in int32 words, each word one (k even, k odd) pair of int16):
+// - A side ("rows", broadcast): groups of `_mr` rows; group g starts at word g·_mr·pairs·_aRep;
+//   inside a group of r rows, pair q of row i is at ((q·r + i)·_aRep) and repeated `_aRep` times.
+// - B side ("panels", vectors): panels of `_nr` columns; panel p starts at word p·pairs·_nr,
+//   pair q of column j at (q·_nr + j).
+// The microkernel holds an r × `_nr` tile of C in registers (r ≤ 6, two vectors per row).
+
+/// 64-byte-aligned, zero-filled storage for packed operands and int32/int64 tiles.
+@usableFromInline
+final class _AlignedBuffer<T>: @unchecked Sendable {
+    @usableFromInline let pointer: UnsafeMutablePointer<T>
+    @usableFromInline let count: Int
+    @usableFromInline init(count: Int, zeroed: Bool = true) {
+        self.count = max(count, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: self.count * MemoryLayout<T>.stride, alignment: 64)
+        if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: self.count * MemoryLayout<T>.stride) }
+        pointer = raw.bindMemory(to: T.self, capacity: self.count)
+    }
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
+
+/// Number of int32 words of a packed A side with `rows` rows and `pairs` K-pairs.
+@inline(__always) @usableFromInline
+func _packedASize(rows: Int, pairs: Int) -> Int {
+    ((rows + _mr - 1) / _mr) * _mr * pairs * _aRep
+}
+
+/// Number of int32 words of a packed B side with `cols` columns and `pairs` K-pairs.
+@inline(__always) @usableFromInline
+func _packedBSize(cols: Int, pairs: Int) -> Int {
+    ((cols + _nr - 1) / _nr) * pairs * _nr
+}
+
+/// Packs rows of `src` (row i at src + i·ld, k values each) as the A side, truncating each value
+/// to int16, and returns the smallest and largest value seen (the packing is only meaningful
+/// when both lie in int16).
+@inlinable @discardableResult
+func _packA<T: FixedWidthInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld: Int,
+                                   into dst: UnsafeMutablePointer<Int32>) -> (min: Int64, max: Int64) {
+    let pairs = (k + 1) / 2, full = k / 2
+    var lo: T = 0, hi: T = 0
+    var g0 = 0
+    while g0 < rows {
+        let r = min(_mr, rows - g0)
+        let base = dst + g0 * pairs * _aRep
+        let step = r * _aRep
+        for i in 0..<r {
+            let row = src + (g0 + i) * ld
+            var d = base + i * _aRep
+            for q in 0..<full {
+                let v0 = row[2 * q], v1 = row[2 * q + 1]
+                lo = Swift.min(lo, Swift.min(v0, v1)); hi = Swift.max(hi, Swift.max(v0, v1))
+                let w = Int32(bitPattern: UInt32(truncatingIfNeeded: v0) & 0xFFFF | UInt32(truncatingIfNeeded: v1) << 16)
+                for t in 0..<_aRep { d[t] = w }
+                d += step
+            }
+            if full < pairs {
+                let v0 = row[k - 1]
+                lo = Swift.min(lo, v0); hi = Swift.max(hi, v0)
+                let w = Int32(bitPattern: UInt32(truncatingIfNeeded: v0) & 0xFFFF)
+                for t in 0..<_aRep { d[t] = w }
+            }
+        }
+        g0 += _mr
+    }
+    return (Int64(lo), Int64(hi))
+}
+
+/// Packs columns [col0, col0 + cols) of `src` (column j at src + j·ld, k values each) as the B
+/// side starting at panel 0 of `dst`; missing columns of the last panel stay as they are (zero).
+@inlinable
+func _packB<T: FixedWidthInteger>(_ src: UnsafePointer<T>, cols: Int, k: Int, ld: Int,
+                                   into dst: UnsafeMutablePointer<Int32>) {
+    let pairs = (k + 1) / 2
+    for j in 0..<cols {
+        let col = src + j * ld
+        let d = dst + (j / _nr) * pairs * _nr + (j % _nr)
+        for q in 0..<pairs {
+            let lo = Int16(truncatingIfNeeded: col[2 * q])
+            let hi: Int16 = 2 * q + 1 < k ? Int16(truncatingIfNeeded: col[2 * q + 1]) : 0
+            d[q * _nr] = _pair(lo, hi)
+        }
+    }
+}
+
+// MARK: - Microkernel
+
+/// tile[0..<rows][0..<_nr] = A-group · B-panel over `pairs` pairs (int32, wrapping). `a` points at
+/// pair 0 of a group of `rows` rows, `b` at pair 0 of a panel; `tile` is 32-byte aligned with rows
+/// `_nr` int32 apart.
+@inline(__always) @usableFromInline
+func _microkernel(rows: Int, a: UnsafePointer<Int32>, b: UnsafePointer<Int32>, pairs: Int,
+                  tile: UnsafeMutablePointer<Int32>) {
+    var c00 = _zero(), c01 = _zero(), c10 = _zero(), c11 = _zero(), c20 = _zero(), c21 = _zero()
+    var c30 = _zero(), c31 = _zero(), c40 = _zero(), c41 = _zero(), c50 = _zero(), c51 = _zero()
+    var pa = a, pb = b
+    let aStep = rows * _aRep
+    for _ in 0..<pairs {
+        let b0 = _loadB(pb), b1 = _loadB(pb + _lanes)
+        let a0 = _loadA(pa)
+        c00 = _add(c00, _madd(a0, b0)); c01 = _add(c01, _madd(a0, b1))
+        if rows > 1 {
+            let a1 = _loadA(pa + _aRep)
+            c10 = _add(c10, _madd(a1, b0)); c11 = _add(c11, _madd(a1, b1))
+        }
+        if rows > 2 {
+            let a2 = _loadA(pa + 2 * _aRep)
+            c20 = _add(c20, _madd(a2, b0)); c21 = _add(c21, _madd(a2, b1))
+        }
+        if rows > 3 {
+            let a3 = _loadA(pa + 3 * _aRep)
+            c30 = _add(c30, _madd(a3, b0)); c31 = _add(c31, _madd(a3, b1))
+        }
+        if rows > 4 {
+            let a4 = _loadA(pa + 4 * _aRep)
+            c40 = _add(c40, _madd(a4, b0)); c41 = _add(c41, _madd(a4, b1))
+        }
+        if rows > 5 {
+            let a5 = _loadA(pa + 5 * _aRep)
+            c50 = _add(c50, _madd(a5, b0)); c51 = _add(c51, _madd(a5, b1))
+        }
+        pa += aStep; pb += _nr
+    }
+    let t = UnsafeMutableRawPointer(tile).assumingMemoryBound(to: _V.self)
+    t[0] = c00; t[1] = c01
+    if rows > 1 { t[2] = c10; t[3] = c11 }
+    if rows > 2 { t[4] = c20; t[5] = c21 }
+    if rows > 3 { t[6] = c30; t[7] = c31 }
+    if rows > 4 { t[8] = c40; t[9] = c41 }
+    if rows > 5 { t[10] = c50; t[11] = c51 }
+}
+
+@inline(never) @usableFromInline func _kernel1(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 1, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel2(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 2, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel3(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 3, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel4(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 4, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel5(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 5, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel6(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 6, a: a, b: b, pairs: p, tile: t) }
+
+@inline(__always) @usableFromInline
+func _kernel(rows: Int) -> (UnsafePointer<Int32>, UnsafePointer<Int32>, Int, UnsafeMutablePointer<Int32>) -> Void {
+    switch rows {
+    case 1: return _kernel1
+    case 2: return _kernel2
+    case 3: return _kernel3
+    case 4: return _kernel4
+    case 5: return _kernel5
+    default: return _kernel6
+    }
+}
+
+// MARK: - Driver
+
+/// Splits `0..<count` into `parts` contiguous, balanced ranges and runs them on up to `parts`
+/// threads (inline when `parts == 1`).
+@usableFromInline
+func _parallelRanges(_ count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+    let workers = max(1, min(parts, count))
+    if workers == 1 { if count > 0 { body(0..<count) }; return }
+    withoutActuallyEscaping(body) { b in
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            b((t * count / workers)..<((t + 1) * count / workers))
+        }
+    }
+}
+
+/// How one int16 GEMM accumulates.
+@usableFromInline
+struct _GemmPlan {
+    @usableFromInline var rows: Int
+    @usableFromInline var cols: Int
+    @usableFromInline var pairs: Int
+    /// K-pairs per block; each block's partial sums fit in int32.
+    @usableFromInline var kcPairs: Int
+    /// K-blocks shortened so that each block's partial sums fit in int32 (their sum may not).
+    @usableFromInline var wide: Bool
+
+    /// Chooses the accumulator width from sound bounds: every |A| ≤ maxAbsA, every |B| ≤ maxAbsB,
+    /// and every output's |Σ_k A·B| ≤ sumBound (nil: may exceed Int64). Nil when even one pair's
+    /// product sum may leave int32 (then the caller uses Int64 arithmetic throughout).
+    @usableFromInline
+    init?(rows: Int, cols: Int, k: Int, maxAbsA: Int64, maxAbsB: Int64, sumBound: Int64?) {
+        self.rows = rows; self.cols = cols; pairs = (k + 1) / 2
+        let limit = Int64(Int32.max)
+        let (pairBound, o) = maxAbsA.multipliedReportingOverflow(by: maxAbsB)
+        guard !o, pairBound <= limit / 2 else { return nil }
+        // An A micro-panel (one group, one K-block) should stay in L1 (about 16 KiB).
+        let groupRows = min(rows, _mr)
+        var kc = max(16, (16 * 1024) / (groupRows * _aRep * 4))
+        if let sumBound, sumBound <= limit {
+            wide = false        // sumBound bounds Σ|A·B|, so every partial sum fits in int32 too
+        } else {
+            wide = true
+            kc = min(kc, Int(limit / (2 * max(pairBound, 1))))  // each block's partial sum fits
+        }
+        kcPairs = max(1, min(kc, pairs))
+    }
+}
+
+/// a · b, or nil on Int64 overflow.
+@inline(__always) @usableFromInline
+func _product(_ a: Int64, _ b: Int64) -> Int64? {
+    let (r, o) = a.multipliedReportingOverflow(by: b)
+    return o ? nil : r
+}
+
+/// Bias added to the output of one GEMM: one value per row (Conv: output channels), one per
+/// column (Gemm: output features), or none.
+@usableFromInline
+enum _Bias {
+    case none
+    case rows(UnsafePointer<Int64>)
+    case columns(UnsafePointer<Int64>)
+}
+
+/// Runs out = A · Bᵀ + bias with a packed A side and a B side delivered per chunk of panels,
+/// writing the Int64 output directly: the first K-block stores, later blocks add.
+///
+/// Row i of the output starts at out + i·ldo. Column j goes to offset j of the row, or, with a
+/// `columnMap`, to offset columnMap[j] (skipped when negative).
+/// `packB(panels, scratch)` returns a pointer to the packed panels `panels` (pairs·_nr words per
+/// panel), either inside prepacked storage or written into `scratch` (room for the chunk's panels
+/// followed by panels.count·_nr more words of workspace, when `needsScratch`).
+@usableFromInline
+func _runGemm(plan: _GemmPlan, a: UnsafePointer<Int32>, out: UnsafeMutablePointer<Int64>, ldo: Int,
+              columnMap: UnsafePointer<Int>? = nil, bias: _Bias, threads: Int, needsScratch: Bool,
+              packB: (Range<Int>, UnsafeMutablePointer<Int32>) -> UnsafePointer<Int32>) {
+    let rows = plan.rows, cols = plan.cols, pairs = plan.pairs, kc = plan.kcPairs
+    let panels = (cols + _nr - 1) / _nr
+    let groups = (rows + _mr - 1) / _mr
+    guard rows > 0, panels > 0 else { return }
+    // A chunk of B panels (all pairs) should stay in L2 (about 256 KiB).
+    let chunkPanels = max(1, min(panels, (256 * 1024) / max(1, pairs * _nr * 4)))
+    let t = max(1, threads)
+    let splitPanels = panels >= t || groups < t
+    let parts = splitPanels ? min(t, panels) : min(t, groups)
+
+    _parallelRanges(splitPanels ? panels : groups, parts: parts) { range in
+        let panelRange = splitPanels ? range : 0..<panels
+        let groupRange = splitPanels ? 0..<groups : range
+        let scratchWords = needsScratch ? chunkPanels * (pairs + 1) * _nr : 0
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: (scratchWords + _mr * _nr) * 4, alignment: 64)
+        defer { raw.deallocate() }
+        let tile = raw.bindMemory(to: Int32.self, capacity: scratchWords + _mr * _nr)
+        let scratch = tile + _mr * _nr
+        var p0 = panelRange.lowerBound
+        while p0 < panelRange.upperBound {
+            let p1 = min(p0 + chunkPanels, panelRange.upperBound)
+            let bChunk = packB(p0..<p1, scratch)
+            var q0 = 0
+            while q0 < pairs {
+                let kp = min(kc, pairs - q0), first = q0 == 0
+                for g in groupRange {
+                    let r = min(_mr, rows - g * _mr)
+                    let kernel = _kernel(rows: r)
+                    let aBlock = a + g * _mr * pairs * _aRep + q0 * r * _aRep
+                    for p in p0..<p1 {
+                        kernel(aBlock, bChunk + (p - p0) * pairs * _nr + q0 * _nr, kp, tile)
+                        let c0 = p * _nr, width = min(_nr, cols - c0)
+                        // Where the tile's columns go: a contiguous run, or one by one through the map.
+                        var start = c0
+                        if let map = columnMap {
+                            let m0 = map[c0]
+                            if m0 >= 0 && map[c0 + width - 1] == m0 + width - 1 {
+                                start = m0
+                            } else {
+                                _scatterTile(tile, rows: r, width: width, out: out + g * _mr * ldo, ldo: ldo,
+                                             map: map + c0, first: first, bias: bias, row0: g * _mr, col0: c0)
+                                continue
+                            }
+                        }
+                        let dst = out + g * _mr * ldo + start
+                        for i in 0..<r {
+                            let d = dst + i * ldo, s = tile + i * _nr
+                            if !first {
+                                for j in 0..<width { d[j] &+= Int64(s[j]) }
+                            } else {
+                                switch bias {
+                                case .none: for j in 0..<width { d[j] = Int64(s[j]) }
+                                case .rows(let b): let v = b[g * _mr + i]; for j in 0..<width { d[j] = Int64(s[j]) &+ v }
+                                case .columns(let b): let bc = b + c0; for j in 0..<width { d[j] = Int64(s[j]) &+ bc[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+                q0 += kp
+            }
+            p0 = p1
+        }
+    }
+}
+
+/// The epilogue for tiles whose columns are not one contiguous run of the output.
+@inline(never) @usableFromInline
+func _scatterTile(_ tile: UnsafeMutablePointer<Int32>, rows: Int, width: Int, out: UnsafeMutablePointer<Int64>,
+                  ldo: Int, map: UnsafePointer<Int>, first: Bool, bias: _Bias, row0: Int, col0: Int) {
+    for i in 0..<rows {
+        let d = out + i * ldo, s = tile + i * _nr
+        for j in 0..<width {
+            let m = map[j]
+            if m < 0 { continue }
+            if !first { d[m] &+= Int64(s[j]); continue }
+            switch bias {
+            case .none: d[m] = Int64(s[j])
+            case .rows(let b): d[m] = Int64(s[j]) &+ b[row0 + i]
+            case .columns(let b): d[m] = Int64(s[j]) &+ b[col0 + j]
+            }
+        }
+    }
+}
