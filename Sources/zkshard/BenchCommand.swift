@@ -8,7 +8,7 @@ import Verifier
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run benchmarks.", subcommands: [BenchMath.self])
+        abstract: "Run benchmarks.", subcommands: [BenchMath.self, BenchKernels.self])
 }
 
 /// Times the math core: field, curve, pairing, MSM and NTT.
