@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/deps.sh
-swift build -c release
+# One release build: `swift test` also builds the zkshard executable the CLI and interop tests run.
 swift test -c release
 # Known-answer vectors must be reproducible from their generator.
 .venv/bin/python vectors/gen_math_vectors.py /tmp/zkshard-math-vectors.json >/dev/null
