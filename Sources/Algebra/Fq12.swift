@@ -43,6 +43,86 @@ public struct Fq12: FieldElement {
         return Fq12(t0 + t1.mulByV(), s - t0 - t1)
     }
 
+    /// The square of an element of the cyclotomic subgroup (f^(p⁶+1) = 1, e.g. any value after
+    /// the easy part of the final exponentiation); wrong elsewhere.
+    ///
+    /// Granger–Scott (PKC 2010, §3.2): with z = w³ (z² = ξ), write f = A0 + A1·w + A2·w² over
+    /// Fq4 = Fq2[z]; then f² = (3A0² − 2Ā0) + (3z·A2² + 2Ā1)·w + (3A1² − 2Ā2)·w², Ā the
+    /// conjugate z ↦ −z. Nine Fq2 squarings (18 Fq multiplications) instead of 36.
+    @inlinable
+    public func cyclotomicSquared() -> Fq12 {
+        // A0 = (a0, a3), A1 = (a1, a4), A2 = (a2, a5) with a_i the coefficient of w^i.
+        let a0 = c0.b0, a2 = c0.b1, a4 = c0.b2
+        let a1 = c1.b0, a3 = c1.b1, a5 = c1.b2
+        @inline(__always) func fq4Square(_ u: Fq2, _ v: Fq2) -> (Fq2, Fq2) {
+            let u2 = u.squared(), v2 = v.squared()
+            return (u2 + v2.mulByNonResidue(), (u + v).squared() - u2 - v2)
+        }
+        let (t0, t1) = fq4Square(a0, a3)   // A0²
+        let (t2, t3) = fq4Square(a1, a4)   // A1²
+        let (t4, t5) = fq4Square(a2, a5)   // A2²
+        // 3t − 2a = 2(t − a) + t and 3t + 2a = 2(t + a) + t.
+        let n0 = (t0 - a0).doubled() + t0
+        let n3 = (t1 + a3).doubled() + t1
+        let xt5 = t5.mulByNonResidue()
+        let n1 = (xt5 + a1).doubled() + xt5
+        let n4 = (t4 - a4).doubled() + t4
+        let n2 = (t2 - a2).doubled() + t2
+        let n5 = (t3 + a5).doubled() + t3
+        return Fq12(Fq6(n0, n2, n4), Fq6(n1, n3, n5))
+    }
+
+    /// self^e on the cyclotomic subgroup for an exponent in non-adjacent form (digits −1, 0, 1,
+    /// most significant first): cyclotomic squarings, conjugates for inverses, and windows of
+    /// signed digits worth ±1, ±3 or ±5 from a table of self, self³, self⁵. For x this takes
+    /// 63 squarings and 16 multiplications instead of 23.
+    @inlinable
+    public func cyclotomicPower(naf digits: [Int8]) -> Fq12 {
+        let windows = Fq12.signedWindows(digits, maxValue: 5)
+        let s2 = cyclotomicSquared()
+        let s3 = self * s2
+        let table = [self, s3, s3 * s2]
+        var r = Fq12.one
+        var started = false
+        for (shift, value) in windows {
+            if started { for _ in 0..<shift { r = r.cyclotomicSquared() } }
+            if value == 0 { continue }
+            let t = table[Int(abs(value)) >> 1]
+            let term = value < 0 ? t.conjugate() : t
+            r = started ? r * term : term
+            started = true
+        }
+        return r
+    }
+
+    /// Splits signed digits (most significant first) into windows: (squarings before the
+    /// window's multiplication, the window's odd value, |value| ≤ maxValue), greedily taking
+    /// the longest window at each non-zero digit. Trailing zeros become a last (shift, 0) entry:
+    /// squarings without a multiplication.
+    @inlinable
+    static func signedWindows(_ digits: [Int8], maxValue: Int) -> [(Int, Int)] {
+        var out = [(Int, Int)]()
+        var i = 0
+        var pending = 0
+        let n = digits.count
+        while i < n {
+            if digits[i] == 0 { pending += 1; i += 1; continue }
+            var bestEnd = i, bestValue = Int(digits[i])
+            var v = 0
+            var j = i
+            while j < n && j - i < 8 {
+                v = 2 * v + Int(digits[j])
+                if digits[j] != 0 && v & 1 != 0 && abs(v) <= maxValue { bestEnd = j; bestValue = v }
+                j += 1
+            }
+            out.append((pending + bestEnd - i + 1, bestValue))
+            pending = 0
+            i = bestEnd + 1
+        }
+        if pending > 0 { out.append((pending, 0)) }
+        return out
+    }
+
     /// Conjugation c0 − c1·w, the p⁶-power Frobenius; the inverse on the cyclotomic subgroup.
     @inlinable public func conjugate() -> Fq12 { Fq12(c0, -c1) }
 

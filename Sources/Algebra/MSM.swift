@@ -4,18 +4,49 @@ import Foundation
 /// and batch-affine bucket accumulation.
 ///
 /// - Scalars equal to 0 are skipped and scalars equal to 1 cost one mixed addition: zkML
-///   witnesses are mostly range-check bits. Scalars below 2⁶⁴ use only the low windows.
+///   witnesses are mostly range-check bits. The number of windows follows the longest
+///   scalar, so small scalars use only the low windows.
+/// - On G1 each full-size scalar is split by the GLV endomorphism (`BN254GLV`) into two
+///   scalars below 2¹²⁷ on P and φ(P) = (βx, y): half the windows, twice the points, while
+///   that pays (up to 2^17 points). MSMs of at most 24 points use Straus's method instead.
 /// - Digits are signed, in (−2^(c−1), 2^(c−1)], so a window needs 2^(c−1) buckets.
 /// - Buckets are affine; additions into them are queued and done in batches that share one
 ///   field inversion (Montgomery's trick), about 6 multiplications per addition instead of 11.
+///   An addition that meets a bucket with a queued addition waits for the next batch.
+/// - The buckets' weighted sum Σ j·B_j is also formed with batched affine additions, on
+///   independent lanes of buckets.
 /// - Windows are independent and are spread over the threads.
 /// Not constant-time: the scalars steer memory access and branches.
 public enum MSM {
-    /// Window width in bits for `n` non-trivial scalars.
+    /// Window width in bits for `n` non-trivial full-size (254-bit) scalars without GLV.
     @inlinable public static func windowBits(for n: Int) -> Int {
-        if n < 32 { return 3 }
-        let lg = Int.bitWidth - n.leadingZeroBitCount - 1
-        return min(15, max(3, lg * 3 / 4 + 1))
+        max(3, windowBits(points: n, scalarBits: 254))
+    }
+
+    /// Window width that minimises the estimated cost (windows × (points + buckets)) for `n`
+    /// points whose scalars have at most `bits` bits. Capped at 15 (digits are Int16).
+    @inlinable public static func windowBits(points n: Int, scalarBits bits: Int) -> Int {
+        bestWindow(points: n, scalarBits: bits).bits
+    }
+
+    /// The best window width and its estimated cost in bucket additions: each window adds
+    /// every point once and reduces its 2^(c−1) buckets with about two additions each.
+    @inlinable static func bestWindow(points n: Int, scalarBits bits: Int) -> (bits: Int, cost: Double) {
+        var best = 1
+        var bestCost = Double.infinity
+        for c in 1...15 {
+            let windows = Double(bits / c + 1)
+            let cost = windows * (Double(n) + Double(1 << c))
+            if cost < bestCost { bestCost = cost; best = c }
+        }
+        return (best, bestCost)
+    }
+
+    /// Whether the GLV split pays for `n` full-size scalars: 2n points of 127 bits against
+    /// n points of 254 bits. It does up to 2^17 points; beyond, the window width is
+    /// capped and the halved scalars save no windows.
+    @inlinable public static func endomorphismPays(points n: Int) -> Bool {
+        bestWindow(points: 2 * n, scalarBits: 127).cost < bestWindow(points: n, scalarBits: 254).cost
     }
 
     /// Σ scalars[i]·bases[i]; traps when the lengths differ.
@@ -30,38 +61,87 @@ public enum MSM {
     public static func multiply<C: CurveParameters>(
         bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int
     ) -> JacobianPoint<C> {
+        multiply(bases: bases, scalars: scalars, threads: threads, windowBits: nil, endomorphism: true)
+    }
+
+    /// Σ scalars[i]·bases[i] with the window width forced (`nil`: chosen by size) and the GLV
+    /// split on G1 switched on or off; for tests and benchmarks. Traps when the lengths differ.
+    @inlinable
+    public static func multiply<C: CurveParameters>(
+        bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int,
+        windowBits forced: Int?, endomorphism: Bool
+    ) -> JacobianPoint<C> {
         precondition(bases.count == scalars.count, "MSM: \(bases.count) bases but \(scalars.count) scalars")
-        // Trivial scalars first; the rest is canonicalised once.
-        var direct = JacobianPoint<C>.infinity
+        precondition(forced.map { (1...15).contains($0) } ?? true, "MSM: window width must be 1...15")
+        let glv = endomorphism && C.self == BN254G1.self && endomorphismPays(points: bases.count)
+        let capacity = (glv ? 2 : 1) * bases.count
+        // The points' coordinates, packed (x, y) and 64-byte aligned: one cache line per G1 point.
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, 2 * capacity) * MemoryLayout<C.Field>.stride, alignment: 64)
+        defer { raw.deallocate() }
+        let coords = raw.bindMemory(to: C.Field.self, capacity: 2 * capacity)
         var ks = [(UInt64, UInt64, UInt64, UInt64)]()
-        var ps = [AffinePoint<C>]()
-        ks.reserveCapacity(bases.count); ps.reserveCapacity(bases.count)
-        var high: UInt64 = 0
+        ks.reserveCapacity(capacity)
+        var direct = JacobianPoint<C>.infinity
+        var orAll: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        @inline(__always) func push(_ p: AffinePoint<C>, _ k: (UInt64, UInt64, UInt64, UInt64)) {
+            let i = ks.count
+            (coords + 2 * i).initialize(to: p.x)
+            (coords + 2 * i + 1).initialize(to: p.y)
+            ks.append(k)
+            orAll.0 |= k.0; orAll.1 |= k.1; orAll.2 |= k.2; orAll.3 |= k.3
+        }
         for (b, s) in zip(bases, scalars) {
             if s.isZero || b.isInfinity { continue }
             if s == Fr.one { direct += b; continue }
-            let c = s.canonicalLimbs
-            ks.append(c); ps.append(b)
-            high |= c.3 | c.2 | c.1
+            let k = s.canonicalLimbs
+            if !glv || (k.3 == 0 && k.2 == 0 && k.1 >> 63 == 0) { push(b, k); continue }
+            // GLV: k = k1 + k2·λ with |k1|, |k2| < 2^127, on ±P and ±φ(P).
+            let (k1, k2) = BN254GLV.decompose(canonical: k)
+            let p1 = unsafeBitCast(b, to: G1Affine.self)
+            @inline(__always) func half(_ h: BN254GLV.HalfScalar, _ p: G1Affine) {
+                if h.isZero { return }
+                let q = unsafeBitCast(h.isNegative ? -p : p, to: AffinePoint<C>.self)
+                if h.lo == 1 && h.hi == 0 { direct += q } else { push(q, (h.lo, h.hi, 0, 0)) }
+            }
+            half(k1, p1)
+            half(k2, BN254GLV.endomorphism(p1))
         }
         let n = ks.count
         if n == 0 { return direct }
-        let c = windowBits(for: n)
-        let bits = high == 0 ? 64 : 254
+        let bits = bitLength(orAll)
+        if forced == nil && n <= MSM.strausLimit {
+            return straus(coordinates: coords, scalars: ks, bits: bits) + direct
+        }
+        let c = forced ?? windowBits(points: n, scalarBits: bits)
+        return pippenger(coordinates: coords, scalars: ks, bits: bits, c: c, threads: threads) + direct
+    }
+
+    /// Number of significant bits of a 256-bit value (at least 1).
+    @inlinable static func bitLength(_ k: (UInt64, UInt64, UInt64, UInt64)) -> Int {
+        if k.3 != 0 { return 256 - k.3.leadingZeroBitCount }
+        if k.2 != 0 { return 192 - k.2.leadingZeroBitCount }
+        if k.1 != 0 { return 128 - k.1.leadingZeroBitCount }
+        return max(1, 64 - k.0.leadingZeroBitCount)
+    }
+
+    /// Σ kᵢ·Pᵢ for non-trivial scalars below 2^bits, windows of c bits; point i is
+    /// (coordinates[2i], coordinates[2i + 1]).
+    @inlinable
+    static func pippenger<C: CurveParameters>(
+        coordinates: UnsafePointer<C.Field>, scalars ks: [(UInt64, UInt64, UInt64, UInt64)], bits: Int, c: Int, threads: Int
+    ) -> JacobianPoint<C> {
+        let n = ks.count
         // A carry leaves the top window only when that window uses all c bits.
-        var windows = (bits + c - 1) / c
-        if bits - (windows - 1) * c == c { windows += 1 }
+        let windows = bits / c + 1
         let digits = signedDigits(ks, c: c, windows: windows)
         var sums = [JacobianPoint<C>](repeating: .infinity, count: windows)
         sums.withUnsafeMutableBufferPointer { out in
             let outPtr = out.baseAddress!
             digits.withUnsafeBufferPointer { dg in
                 let d = dg.baseAddress!
-                ps.withUnsafeBufferPointer { pp in
-                    let p = pp.baseAddress!
-                    parallelFor(windows, threads: threads) { w in
-                        outPtr[w] = windowSum(digits: d + w * n, count: n, points: p, buckets: 1 << (c - 1))
-                    }
+                parallelFor(windows, threads: threads) { w in
+                    outPtr[w] = windowSum(digits: d + w * n, count: n, coordinates: coordinates, buckets: 1 << (c - 1))
                 }
             }
         }
@@ -70,7 +150,81 @@ public enum MSM {
             if !acc.isInfinity { for _ in 0..<c { acc = acc.doubled() } }
             acc += sums[w]
         }
-        return acc + direct
+        return acc
+    }
+
+    /// Up to this many points (after the trivial scalars and the GLV split) `straus` is
+    /// faster than bucket sums: a Groth16 verifier's few public inputs land here.
+    @usableFromInline static var strausLimit: Int { 24 }
+
+    /// Σ kᵢ·Pᵢ for a few points by Straus's interleaving with width-5 NAF digits: one shared
+    /// doubling chain, tables of the odd multiples P, 3P, …, 15P (normalised with one
+    /// inversion) and a mixed addition per non-zero digit, about one in six bits.
+    @inlinable
+    static func straus<C: CurveParameters>(
+        coordinates: UnsafePointer<C.Field>, scalars ks: [(UInt64, UInt64, UInt64, UInt64)], bits: Int
+    ) -> JacobianPoint<C> {
+        let n = ks.count
+        let w = 5, tableSize = 1 << (w - 2)
+        var jac = [JacobianPoint<C>]()
+        jac.reserveCapacity(n * tableSize)
+        for i in 0..<n {
+            let p = AffinePoint<C>(x: coordinates[2 * i], y: coordinates[2 * i + 1])
+            let twice = JacobianPoint(p).doubled()
+            var t = JacobianPoint(p)
+            jac.append(t)
+            for _ in 1..<tableSize { t = t + twice; jac.append(t) }
+        }
+        let table = JacobianPoint<C>.batchNormalize(jac)
+        // width-w NAF digits, least significant first, one row of bits + 1 per scalar.
+        let len = bits + 1
+        var naf = [Int8](repeating: 0, count: n * len)
+        for i in 0..<n {
+            var k = ks[i]
+            var pos = 0
+            while (k.0 | k.1 | k.2 | k.3) != 0 {
+                if k.0 & 1 == 1 {
+                    var d = Int64(k.0 & UInt64((1 << w) - 1))
+                    if d >= 1 << (w - 1) { d -= 1 << w }
+                    naf[i * len + pos] = Int8(d)
+                    // k −= d: subtract a small signed value.
+                    if d > 0 {
+                        let (r0, b0) = k.0.subtractingReportingOverflow(UInt64(d))
+                        k.0 = r0
+                        if b0 { k = MSM.borrow(k) }
+                    } else {
+                        let (r0, c0) = k.0.addingReportingOverflow(UInt64(-d))
+                        k.0 = r0
+                        if c0 { k = MSM.carry(k) }
+                    }
+                }
+                k = (k.0 >> 1 | k.1 << 63, k.1 >> 1 | k.2 << 63, k.2 >> 1 | k.3 << 63, k.3 >> 1)
+                pos += 1
+            }
+        }
+        var acc = JacobianPoint<C>.infinity
+        for pos in stride(from: len - 1, through: 0, by: -1) {
+            acc = acc.doubled()
+            for i in 0..<n {
+                let d = Int(naf[i * len + pos])
+                if d > 0 { acc += table[i * tableSize + (d >> 1)] } else if d < 0 { acc += -table[i * tableSize + ((-d) >> 1)] }
+            }
+        }
+        return acc
+    }
+
+    @inlinable static func borrow(_ k: (UInt64, UInt64, UInt64, UInt64)) -> (UInt64, UInt64, UInt64, UInt64) {
+        var k = k
+        let (r1, b1) = k.1.subtractingReportingOverflow(1); k.1 = r1
+        if b1 { let (r2, b2) = k.2.subtractingReportingOverflow(1); k.2 = r2; if b2 { k.3 &-= 1 } }
+        return k
+    }
+
+    @inlinable static func carry(_ k: (UInt64, UInt64, UInt64, UInt64)) -> (UInt64, UInt64, UInt64, UInt64) {
+        var k = k
+        let (r1, c1) = k.1.addingReportingOverflow(1); k.1 = r1
+        if c1 { let (r2, c2) = k.2.addingReportingOverflow(1); k.2 = r2; if c2 { k.3 &+= 1 } }
+        return k
     }
 
     /// Window-major signed digits: digits[w·n + i] is scalar i's digit in window w.
@@ -83,13 +237,15 @@ public enum MSM {
         var out = [Int16](repeating: 0, count: n * windows)
         out.withUnsafeMutableBufferPointer { buf in
             let o = buf.baseAddress!
-            for i in 0..<n {
-                var carry: Int64 = 0
-                let k = ks[i]
-                for w in 0..<windows {
-                    var d = Int64(digit(k, shift: w * c, mask: mask)) + carry
-                    if d > half { d -= full; carry = 1 } else { carry = 0 }
-                    o[w * n + i] = Int16(truncatingIfNeeded: d)
+            ks.withUnsafeBufferPointer { kb in
+                for i in 0..<n {
+                    var carry: Int64 = 0
+                    let k = kb[i]
+                    for w in 0..<windows {
+                        var d = Int64(digit(k, shift: w * c, mask: mask)) + carry
+                        if d > half { d -= full; carry = 1 } else { carry = 0 }
+                        o[w * n + i] = Int16(truncatingIfNeeded: d)
+                    }
                 }
             }
         }
@@ -112,29 +268,21 @@ public enum MSM {
     /// Σ_j j·B_j for one window, with affine buckets filled in batches.
     @inlinable
     static func windowSum<C: CurveParameters>(
-        digits: UnsafePointer<Int16>, count n: Int, points: UnsafePointer<AffinePoint<C>>, buckets m: Int
+        digits: UnsafePointer<Int16>, count n: Int, coordinates: UnsafePointer<C.Field>, buckets m: Int
     ) -> JacobianPoint<C> {
-        let acc = BatchAffineBuckets<C>(count: m, batch: min(512, max(16, m / 16)))
+        let acc = BatchAffineBuckets<C>(count: m, batch: max(16, min(MSM.batchLimit, m / 8)))
         for i in 0..<n {
             let d = Int(digits[i])
             if d == 0 { continue }
-            let p = points[i]
-            if d > 0 { acc.add(bucket: d - 1, x: p.x, y: p.y) } else { acc.add(bucket: -d - 1, x: p.x, y: -p.y) }
+            let src = coordinates + 2 &* i
+            if d > 0 { acc.add(bucket: d &- 1, src: src, neg: false) } else { acc.add(bucket: -d &- 1, src: src, neg: true) }
         }
-        acc.flush()
-        // Running sums from the top bucket: Σ j·B_j.
-        var running = JacobianPoint<C>.infinity
-        var sum = JacobianPoint<C>.infinity
-        for j in stride(from: m - 1, through: 0, by: -1) {
-            if acc.overflow[j].isInfinity {
-                if acc.occupied[j] { running += AffinePoint<C>(x: acc.bx[j], y: acc.by[j]) }
-            } else {
-                running += acc.total(j)
-            }
-            sum += running
-        }
-        return sum
+        acc.finish()
+        return acc.weightedSum()
     }
+
+    /// The largest batch of bucket additions that share one inversion.
+    @usableFromInline static var batchLimit: Int { 512 }
 
     /// The naive Σ kᵢ·Pᵢ, for tests.
     @inlinable public static func naive<C: CurveParameters>(bases: [AffinePoint<C>], scalars: [Fr]) -> JacobianPoint<C> {
@@ -145,124 +293,312 @@ public enum MSM {
     }
 }
 
+
 /// Affine buckets whose additions are queued and carried out in batches sharing one
-/// inversion. A bucket with a queued addition is busy; an addition that meets a busy bucket
-/// goes into that bucket's Jacobian overflow accumulator instead (a mixed addition), so
-/// skewed windows, where most digits are equal, cost no more than plain Pippenger.
-/// Storage is raw memory owned by the object: the hot loop pays no copy-on-write checks.
+/// inversion.
+///
+/// An addition names its operand by address (x at `src[0]`, y at `src[1]`, y negated when
+/// `neg`), so queueing copies no coordinates. A bucket with a queued addition is busy; an
+/// addition that meets a busy bucket is deferred to the next batch, or, when the deferred
+/// list is full (skewed windows, where most digits are equal), goes into that bucket's
+/// Jacobian overflow accumulator as a mixed addition, so no input costs more than plain
+/// Pippenger. Storage is raw memory owned by the object (no copy-on-write checks in the hot
+/// loop); a bucket's x and y are adjacent, one cache line for G1.
 @usableFromInline
 final class BatchAffineBuckets<C: CurveParameters> {
+    @usableFromInline static var empty: UInt8 { 0 }
+    @usableFromInline static var occupied: UInt8 { 1 }
+    @usableFromInline static var busy: UInt8 { 2 }
+
     @usableFromInline let m: Int
     @usableFromInline let batch: Int
-    @usableFromInline let bx: UnsafeMutablePointer<C.Field>
-    @usableFromInline let by: UnsafeMutablePointer<C.Field>
-    @usableFromInline let occupied: UnsafeMutablePointer<Bool>
-    @usableFromInline let busy: UnsafeMutablePointer<Bool>
-    @usableFromInline let overflow: UnsafeMutablePointer<JacobianPoint<C>>
-    // The queued additions.
+    @usableFromInline let deferCapacity: Int
+    /// Bucket j is (xy[2j], xy[2j + 1]).
+    @usableFromInline let xy: UnsafeMutablePointer<C.Field>
+    @usableFromInline let state: UnsafeMutablePointer<UInt8>
+    /// Jacobian overflow accumulators, allocated on first use, and the buckets that have one.
+    @usableFromInline var overflow: UnsafeMutablePointer<JacobianPoint<C>>?
+    @usableFromInline var overflowed: [Int32] = []
+    @usableFromInline let hasOverflow: UnsafeMutablePointer<Bool>
+    // The queue: bucket, operand, sign, kind (0 add, 1 double, 2 cancel), denominator, prefix product.
     @usableFromInline let qBucket: UnsafeMutablePointer<Int32>
-    @usableFromInline let qx: UnsafeMutablePointer<C.Field>
-    @usableFromInline let qy: UnsafeMutablePointer<C.Field>
+    @usableFromInline let qSrc: UnsafeMutablePointer<UnsafePointer<C.Field>>
+    @usableFromInline let qNeg: UnsafeMutablePointer<Bool>
+    @usableFromInline let qKind: UnsafeMutablePointer<UInt8>
     @usableFromInline let qDen: UnsafeMutablePointer<C.Field>
     @usableFromInline let scratch: UnsafeMutablePointer<C.Field>
     @usableFromInline var qCount = 0
+    // The deferred additions.
+    @usableFromInline let dBucket: UnsafeMutablePointer<Int32>
+    @usableFromInline let dSrc: UnsafeMutablePointer<UnsafePointer<C.Field>>
+    @usableFromInline let dNeg: UnsafeMutablePointer<Bool>
+    @usableFromInline var dCount = 0
 
     @inlinable init(count m: Int, batch: Int) {
         self.m = m
         self.batch = batch
-        bx = .allocate(capacity: m); bx.initialize(repeating: .zero, count: m)
-        by = .allocate(capacity: m); by.initialize(repeating: .zero, count: m)
-        occupied = .allocate(capacity: m); occupied.initialize(repeating: false, count: m)
-        busy = .allocate(capacity: m); busy.initialize(repeating: false, count: m)
-        overflow = .allocate(capacity: m); overflow.initialize(repeating: .infinity, count: m)
-        qBucket = .allocate(capacity: batch); qBucket.initialize(repeating: 0, count: batch)
-        qx = .allocate(capacity: batch); qx.initialize(repeating: .zero, count: batch)
-        qy = .allocate(capacity: batch); qy.initialize(repeating: .zero, count: batch)
+        deferCapacity = batch
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * m * MemoryLayout<C.Field>.stride, alignment: 64)
+        xy = raw.bindMemory(to: C.Field.self, capacity: 2 * m)
+        xy.initialize(repeating: .zero, count: 2 * m)
+        state = .allocate(capacity: m); state.initialize(repeating: Self.empty, count: m)
+        hasOverflow = .allocate(capacity: m); hasOverflow.initialize(repeating: false, count: m)
+        qBucket = .allocate(capacity: batch)
+        qSrc = .allocate(capacity: batch)
+        qNeg = .allocate(capacity: batch)
+        qKind = .allocate(capacity: batch); qKind.initialize(repeating: 0, count: batch)
         qDen = .allocate(capacity: batch); qDen.initialize(repeating: .zero, count: batch)
         scratch = .allocate(capacity: batch); scratch.initialize(repeating: .zero, count: batch)
+        dBucket = .allocate(capacity: deferCapacity)
+        dSrc = .allocate(capacity: deferCapacity)
+        dNeg = .allocate(capacity: deferCapacity)
     }
 
     @inlinable deinit {
-        bx.deallocate(); by.deallocate(); occupied.deallocate(); busy.deallocate(); overflow.deallocate()
-        qBucket.deallocate(); qx.deallocate(); qy.deallocate(); qDen.deallocate(); scratch.deallocate()
+        UnsafeMutableRawPointer(xy).deallocate(); state.deallocate(); overflow?.deallocate(); hasOverflow.deallocate()
+        qBucket.deallocate(); qSrc.deallocate(); qNeg.deallocate(); qKind.deallocate()
+        qDen.deallocate(); scratch.deallocate()
+        dBucket.deallocate(); dSrc.deallocate(); dNeg.deallocate()
     }
 
-    /// B[b] += (x, y): at once when no inversion is needed, else queued for the next batch.
     @inlinable @inline(__always)
-    func add(bucket b: Int, x: C.Field, y: C.Field) {
-        if busy[b] {
-            // A conflict: flush if the batch already amortises an inversion well, else overflow.
-            if qCount >= 32 { flush() } else { overflow[b] += AffinePoint<C>(x: x, y: y); return }
-        }
-        if !occupied[b] { bx[b] = x; by[b] = y; occupied[b] = true; return }
-        let den: C.Field
-        var qyv = y
-        if bx[b] == x {
-            if by[b] == y {
-                // Doubling, λ = 3x²/2y: store 3x² + y so that the shared λ = (qy − y)/den holds.
-                den = y.doubled()
-                let xx = x.squared()
-                qyv = xx.doubled() + xx + y
-            } else { occupied[b] = false; return }
+    func isOccupied(_ b: Int) -> Bool { state[b] == Self.occupied }
+
+    @inlinable @inline(__always)
+    func bucket(_ b: Int) -> AffinePoint<C> { AffinePoint<C>(x: xy[2 &* b], y: xy[2 &* b &+ 1]) }
+
+    /// B[b] += ±(src[0], src[1]): at once when no inversion is needed, else queued.
+    /// The operand must stay in place until `finish()`.
+    @inlinable @inline(__always)
+    func add(bucket b: Int, src: UnsafePointer<C.Field>, neg: Bool) {
+        let s = state[b]
+        if s == Self.occupied {
+            state[b] = Self.busy
+            let q = qCount
+            qBucket[q] = Int32(truncatingIfNeeded: b); qSrc[q] = src; qNeg[q] = neg
+            qCount = q &+ 1
+            if q &+ 1 == batch { drain() }
+        } else if s == Self.empty {
+            xy[2 &* b] = src[0]
+            xy[2 &* b &+ 1] = neg ? -src[1] : src[1]
+            state[b] = Self.occupied
+        } else if dCount < deferCapacity {
+            let d = dCount
+            dBucket[d] = Int32(truncatingIfNeeded: b); dSrc[d] = src; dNeg[d] = neg
+            dCount = d &+ 1
         } else {
-            den = x - bx[b]
+            addToOverflow(b, src, neg)
         }
-        busy[b] = true
-        qBucket[qCount] = Int32(b); qx[qCount] = x; qy[qCount] = qyv; qDen[qCount] = den
-        qCount += 1
-        if qCount == batch { flush() }
     }
 
-    /// Completes the queued additions with one inversion. The prefix products run as two
-    /// interleaved chains (even and odd entries) so that their multiplications overlap.
     @inlinable
-    func flush() {
+    func addToOverflow(_ b: Int, _ src: UnsafePointer<C.Field>, _ neg: Bool) {
+        if overflow == nil {
+            let o = UnsafeMutablePointer<JacobianPoint<C>>.allocate(capacity: m)
+            o.initialize(repeating: .infinity, count: m)
+            overflow = o
+        }
+        let o = overflow!
+        if !hasOverflow[b] { hasOverflow[b] = true; overflowed.append(Int32(b)) }
+        o[b] += AffinePoint<C>(x: src[0], y: neg ? -src[1] : src[1])
+    }
+
+    /// Carries out the queued additions, then queues the deferred ones whose bucket is free.
+    /// On return the queue has room.
+    @inlinable
+    func drain() {
+        repeat {
+            applyQueue()
+            let k = dCount
+            dCount = 0
+            var t = 0
+            while t < k {
+                let b = Int(dBucket[t]), src = dSrc[t], neg = dNeg[t]
+                let s = state[b]
+                if s == Self.busy {
+                    // Still waiting: keep it (dCount ≤ t, so this never overwrites an unread entry).
+                    let d = dCount
+                    dBucket[d] = Int32(truncatingIfNeeded: b); dSrc[d] = src; dNeg[d] = neg
+                    dCount = d &+ 1
+                } else if s == Self.empty {
+                    xy[2 &* b] = src[0]
+                    xy[2 &* b &+ 1] = neg ? -src[1] : src[1]
+                    state[b] = Self.occupied
+                } else {
+                    state[b] = Self.busy
+                    let q = qCount
+                    qBucket[q] = Int32(truncatingIfNeeded: b); qSrc[q] = src; qNeg[q] = neg
+                    qCount = q &+ 1
+                }
+                t &+= 1
+            }
+        } while qCount == batch
+    }
+
+    /// Completes every queued and deferred addition.
+    @inlinable
+    func finish() {
+        while qCount > 0 || dCount > 0 { drain() }
+    }
+
+    /// The denominator of queued addition i (x2 − x1, or 2y for a doubling, or 1 for P + (−P)).
+    @inlinable @inline(__always)
+    func denominator(_ i: Int) -> C.Field {
+        let b = Int(qBucket[i])
+        let src = qSrc[i]
+        let den = src[0] - xy[2 &* b]
+        if !den.isZero { return den }
+        let y1 = xy[2 &* b &+ 1]
+        let y2 = qNeg[i] ? -src[1] : src[1]
+        if y2 == y1 { qKind[i] = 1; return y1.doubled() }
+        qKind[i] = 2
+        return .one
+    }
+
+    /// Completes the queued additions with one inversion (Montgomery's trick). The prefix
+    /// products run as two interleaved chains (even and odd entries) so that their
+    /// multiplications overlap, and the denominators are formed in the same pass.
+    @inlinable
+    func applyQueue() {
         let k = qCount
         if k == 0 { return }
         var acc0 = C.Field.one, acc1 = C.Field.one
         var i = 0
-        while i + 1 < k {
-            scratch[i] = acc0; acc0 = acc0 * qDen[i]
-            scratch[i + 1] = acc1; acc1 = acc1 * qDen[i + 1]
-            i += 2
+        while i &+ 1 < k {
+            let d0 = denominator(i), d1 = denominator(i &+ 1)
+            qDen[i] = d0; qDen[i &+ 1] = d1
+            scratch[i] = acc0; acc0 = acc0 * d0
+            scratch[i &+ 1] = acc1; acc1 = acc1 * d1
+            i &+= 2
         }
-        if i < k { scratch[i] = acc0; acc0 = acc0 * qDen[i] }
+        if i < k { let d0 = denominator(i); qDen[i] = d0; scratch[i] = acc0; acc0 = acc0 * d0 }
         let both = (acc0 * acc1).inverse()!
         var inv0 = both * acc1, inv1 = both * acc0
-        var j = k - 1
+        var j = k &- 1
         if k & 1 == 1 {
             let dInv = inv0 * scratch[j]
             inv0 = inv0 * qDen[j]
             apply(j, dInv)
-            j -= 1
+            j &-= 1
         }
         while j > 0 {
             let d1 = inv1 * scratch[j]
             inv1 = inv1 * qDen[j]
-            let d0 = inv0 * scratch[j - 1]
-            inv0 = inv0 * qDen[j - 1]
+            let d0 = inv0 * scratch[j &- 1]
+            inv0 = inv0 * qDen[j &- 1]
             apply(j, d1)
-            apply(j - 1, d0)
-            j -= 2
+            apply(j &- 1, d0)
+            j &-= 2
         }
         qCount = 0
     }
 
-    /// Finishes queued addition i given the inverse of its denominator.
+    /// Finishes queued addition i given the inverse of its denominator. For a negated operand
+    /// it uses λ' = (y2 + y1)/(x2 − x1) = −λ: λ'² = λ² and y3 = λ'(x3 − x1) − y1.
     @inlinable @inline(__always)
     func apply(_ i: Int, _ dInv: C.Field) {
         let b = Int(qBucket[i])
-        let x1 = bx[b], y1 = by[b], x2 = qx[i]
-        let lambda = (qy[i] - y1) * dInv
-        let x3 = lambda.squared() - x1 - x2
-        bx[b] = x3
-        by[b] = lambda * (x1 - x3) - y1
-        busy[b] = false
+        let src = qSrc[i]
+        let x1 = xy[2 &* b], y1 = xy[2 &* b &+ 1], x2 = src[0], y2 = src[1]
+        state[b] = Self.occupied
+        if qKind[i] != 0 {
+            let kind = qKind[i]
+            qKind[i] = 0
+            if kind == 2 { state[b] = Self.empty; return }
+            // Doubling: λ = 3x1²/(2y1).
+            let xx = x1.squared()
+            let lambda = (xx.doubled() + xx) * dInv
+            let x3 = lambda.squared() - x1.doubled()
+            xy[2 &* b] = x3
+            xy[2 &* b &+ 1] = lambda * (x1 - x3) - y1
+            return
+        }
+        if qNeg[i] {
+            let lambda = (y2 + y1) * dInv
+            let x3 = lambda.squared() - x1 - x2
+            xy[2 &* b] = x3
+            xy[2 &* b &+ 1] = lambda * (x3 - x1) - y1
+        } else {
+            let lambda = (y2 - y1) * dInv
+            let x3 = lambda.squared() - x1 - x2
+            xy[2 &* b] = x3
+            xy[2 &* b &+ 1] = lambda * (x1 - x3) - y1
+        }
     }
 
-    /// Bucket b's total: the affine part plus the overflow.
-    @inlinable @inline(__always)
-    func total(_ b: Int) -> JacobianPoint<C> {
-        occupied[b] ? overflow[b] + AffinePoint<C>(x: bx[b], y: by[b]) : overflow[b]
+    /// Folds the overflow accumulators into the affine buckets (one shared inversion).
+    @inlinable
+    func foldOverflow() {
+        guard let o = overflow, !overflowed.isEmpty else { return }
+        var totals = [JacobianPoint<C>]()
+        totals.reserveCapacity(overflowed.count)
+        for b32 in overflowed {
+            let b = Int(b32)
+            totals.append(isOccupied(b) ? o[b] + bucket(b) : o[b])
+            o[b] = .infinity
+            hasOverflow[b] = false
+        }
+        let affine = JacobianPoint<C>.batchNormalize(totals)
+        for (b32, p) in zip(overflowed, affine) {
+            let b = Int(b32)
+            if p.isInfinity { state[b] = Self.empty } else { xy[2 * b] = p.x; xy[2 * b + 1] = p.y; state[b] = Self.occupied }
+        }
+        overflowed.removeAll()
+    }
+
+    /// Σ_{j} (j + 1)·B_j, once every addition is complete (`finish()`).
+    ///
+    /// Small windows use one Jacobian running sum. Larger ones split the buckets into S lanes
+    /// of L consecutive buckets; each lane keeps its own running sum R and weighted sum W in
+    /// affine coordinates, and the lanes advance together so that each step's 2S additions
+    /// share one inversion. Lane s (buckets sL…sL + L − 1) ends with W_s = Σ (j − sL + 1)·B_j
+    /// and R_s = Σ B_j, and the total is Σ_s W_s + L·Σ_s s·R_s.
+    @inlinable
+    func weightedSum() -> JacobianPoint<C> {
+        foldOverflow()
+        if m < 64 {
+            var running = JacobianPoint<C>.infinity
+            var sum = JacobianPoint<C>.infinity
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                if isOccupied(j) { running += bucket(j) }
+                sum += running
+            }
+            return sum
+        }
+        // m is a power of two: S = 2^⌈log m / 2⌉ lanes of L = m / S buckets.
+        let logM = Int.bitWidth - m.leadingZeroBitCount - 1
+        let lanes = 1 << ((logM + 1) / 2)
+        let len = m / lanes
+        // Lane s: its running sum is red's bucket s, its weighted sum red's bucket lanes + s.
+        let red = BatchAffineBuckets<C>(count: 2 * lanes, batch: 2 * lanes)
+        let snap = UnsafeMutablePointer<C.Field>.allocate(capacity: 2 * lanes)
+        snap.initialize(repeating: .zero, count: 2 * lanes)
+        defer { snap.deallocate() }
+        for t in 0...len {
+            for s in 0..<lanes {
+                // W_s += R_s (the value before this step's addition), then R_s += B_j.
+                if red.isOccupied(s) {
+                    snap[2 * s] = red.xy[2 * s]; snap[2 * s + 1] = red.xy[2 * s + 1]
+                    red.add(bucket: lanes + s, src: snap + 2 * s, neg: false)
+                }
+                if t < len {
+                    let j = (s + 1) * len - 1 - t
+                    if isOccupied(j) { red.add(bucket: s, src: xy + 2 * j, neg: false) }
+                }
+            }
+            red.finish()
+        }
+        red.foldOverflow()
+        // Σ_s s·R_s by a running sum over the lanes, then times L; plus Σ_s W_s.
+        var running = JacobianPoint<C>.infinity
+        var weighted = JacobianPoint<C>.infinity
+        for s in stride(from: lanes - 1, through: 1, by: -1) {
+            if red.isOccupied(s) { running += red.bucket(s) }
+            weighted += running
+        }
+        var step = len
+        while step > 1 { weighted = weighted.doubled(); step >>= 1 }
+        for s in 0..<lanes where red.isOccupied(lanes + s) { weighted += red.bucket(lanes + s) }
+        return weighted
     }
 }

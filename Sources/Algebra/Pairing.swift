@@ -10,6 +10,32 @@ public enum Pairing {
     /// 6x + 2, the Miller loop length, as two limbs (it needs 65 bits).
     static let loopCount: BigUInt = BigUInt(6) * BigUInt(x) + BigUInt(2)
 
+    /// The non-adjacent form of `n` (digits −1, 0, 1), most significant first.
+    public static func nonAdjacentForm(_ n: BigUInt) -> [Int8] {
+        var digits = [Int8]()
+        var k = n
+        let four = BigUInt(4)
+        while !k.isZero {
+            if k.isOdd {
+                let m = k % four
+                if m == BigUInt(1) { digits.append(1); k = k - BigUInt.one } else { digits.append(-1); k = k + BigUInt.one }
+            } else {
+                digits.append(0)
+            }
+            k = k >> 1
+        }
+        return digits.reversed()
+    }
+
+    /// 6x + 2 in non-adjacent form, most significant first: 66 digits, 22 of them non-zero
+    /// (the binary form has 37 ones), so the Miller loop makes 21 addition steps instead of 36.
+    /// A step by −Q uses the chord through T and −Q; the vertical lines this leaves out lie
+    /// in Fq6 and vanish in the final exponentiation, so the pairing value is unchanged.
+    public static let loopNAF: [Int8] = nonAdjacentForm(loopCount)
+
+    /// x in non-adjacent form, most significant first (63 digits, 24 non-zero).
+    public static let xNAF: [Int8] = nonAdjacentForm(BigUInt(x))
+
     /// One line's coefficients: ℓ(P) = cY·y_P + cX·x_P·w + cC·w³.
     public struct LineCoefficients: Sendable {
         public var cY: Fq2, cX: Fq2, cC: Fq2
@@ -79,10 +105,10 @@ public enum Pairing {
         var out = [LineCoefficients]()
         out.reserveCapacity(90)
         var t = Projective(x: q.x, y: q.y, z: .one)
-        let n = loopCount
-        for i in stride(from: n.bitWidth - 2, through: 0, by: -1) {
+        let negQ = -q
+        for d in loopNAF.dropFirst() {
             out.append(doublingStep(&t))
-            if n.bit(i) { out.append(additionStep(&t, q)) }
+            if d > 0 { out.append(additionStep(&t, q)) } else if d < 0 { out.append(additionStep(&t, negQ)) }
         }
         let q1 = twistFrobenius(q)
         let q2 = twistFrobenius(q1)
@@ -102,12 +128,13 @@ public enum Pairing {
         var f = Fq12.one
         if live.isEmpty { return f }
         var idx = 0
-        let n = loopCount
-        for i in stride(from: n.bitWidth - 2, through: 0, by: -1) {
-            if i != n.bitWidth - 2 { f = f.squared() }
+        var first = true
+        for d in loopNAF.dropFirst() {
+            if !first { f = f.squared() }
+            first = false
             for (p, q) in live { f = apply(f, q.lines[idx], p) }
             idx += 1
-            if n.bit(i) {
+            if d != 0 {
                 for (p, q) in live { f = apply(f, q.lines[idx], p) }
                 idx += 1
             }
@@ -121,14 +148,36 @@ public enum Pairing {
     /// f^((p¹²−1)/r): the easy part (p⁶−1)(p²+1), then the hard part (p⁴−p²+1)/r written
     /// in base p as λ0 + λ1·p + λ2·p² + λ3·p³ (Devegili–Scott–Dahab 2007):
     /// λ3 = 1, λ2 = 6x² + 1, λ1 = −36x³ − 18x² − 12x + 1, λ0 = −36x³ − 30x² − 18x − 2.
+    ///
+    /// After the easy part m lies in the cyclotomic subgroup, where squarings are Granger–Scott
+    /// squarings (`Fq12.cyclotomicSquared`), inverses are conjugates, and m^x runs over the
+    /// non-adjacent form of x.
     public static func finalExponentiation(_ f: Fq12) -> Fq12 {
         guard let fi = f.inverse() else { return .zero }
         var m = f.conjugate() * fi            // f^(p⁶−1)
         m = m.frobenius(2) * m                 // ^(p²+1): now in the cyclotomic subgroup
-        // On the cyclotomic subgroup the inverse is the conjugate.
-        let a = m.power(x)                     // m^x
-        let b = a.power(x)                     // m^(x²)
-        let c = b.power(x)                     // m^(x³)
+        let a = m.cyclotomicPower(naf: xNAF)   // m^x
+        let b = a.cyclotomicPower(naf: xNAF)   // m^(x²)
+        let c = b.cyclotomicPower(naf: xNAF)   // m^(x³)
+        let a2 = a.cyclotomicSquared(), a4 = a2.cyclotomicSquared(), a6 = a4 * a2
+        let a12 = a6.cyclotomicSquared(), a18 = a12 * a6
+        let b2 = b.cyclotomicSquared(), b4 = b2.cyclotomicSquared(), b6 = b4 * b2
+        let b12 = b6.cyclotomicSquared(), b18 = b12 * b6, b24 = b12.cyclotomicSquared(), b30 = b24 * b6
+        let c4 = c.cyclotomicSquared().cyclotomicSquared()
+        let c32 = c4.cyclotomicSquared().cyclotomicSquared().cyclotomicSquared(), c36 = c32 * c4
+        let t0 = (c36 * b30 * a18 * m.cyclotomicSquared()).conjugate()
+        let t1 = (c36 * b18 * a12).conjugate() * m
+        let t2 = b6 * m
+        return t0 * t1.frobenius() * t2.frobenius(2) * m.frobenius(3)
+    }
+
+    /// The same map by the textbook route (generic squarings, binary powers by x); kept as the
+    /// reference the fast one is tested against.
+    public static func finalExponentiationReference(_ f: Fq12) -> Fq12 {
+        guard let fi = f.inverse() else { return .zero }
+        var m = f.conjugate() * fi
+        m = m.frobenius(2) * m
+        let a = m.power(x), b = a.power(x), c = b.power(x)
         let a2 = a.squared(), a4 = a2.squared(), a6 = a4 * a2, a12 = a6.squared(), a18 = a12 * a6
         let b2 = b.squared(), b4 = b2.squared(), b6 = b4 * b2, b12 = b6.squared(), b18 = b12 * b6
         let b24 = b12.squared(), b30 = b24 * b6

@@ -25,14 +25,22 @@ struct BenchMath: ParsableCommand {
     @Option(help: "Run only the measurements whose key contains this text.")
     var only: String?
 
+    @Option(help: "Repeat each measurement this many times and report the median.")
+    var repeats: Int = 1
+
+    @Flag(help: "Measure process CPU time instead of wall time (steadier on a loaded machine; one thread only).")
+    var cpuTime = false
+
     func run() throws {
         let progress = Progress(quiet: common.quiet)
         var rng = BenchRNG(seed: 0x5EED)
         var results: [(String, Double)] = []
         func wanted(_ key: String) -> Bool { only.map { key.contains($0) || $0.contains(key) } ?? true }
+        clockID = cpuTime ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
+        let repeats = max(1, self.repeats)
         func record(_ key: String, _ value: @autoclosure () -> Double) {
             guard wanted(key) else { return }
-            let value = value()
+            let value = medianOf((0..<repeats).map { _ in value() })
             results.append((key, value))
             progress.phase(key, String(format: "%.4g", value))
         }
@@ -43,6 +51,11 @@ struct BenchMath: ParsableCommand {
         record("fq_mul_ns", nsPerOp(n) { for _ in 0..<n { x = x * y }; blackHole(x) })
         var a = Fr.random(using: &rng); let b = Fr.random(using: &rng)
         record("fr_mul_ns", nsPerOp(n) { for _ in 0..<n { a = a * b }; blackHole(a) })
+        var t0 = x, t1 = x + y, t2 = x + x, t3 = y + y
+        record("fq_mul_throughput_ns", nsPerOp(n) {
+            for _ in 0..<(n / 4) { t0 = t0 * y; t1 = t1 * y; t2 = t2 * y; t3 = t3 * y }
+            blackHole((t0, t1, t2, t3))
+        })
         record("fq_square_ns", nsPerOp(n) { for _ in 0..<n { y = y.squared() }; blackHole(y) })
         record("fq_add_ns", nsPerOp(n) { for _ in 0..<n { x = x + y }; blackHole(x) })
         var xs = x
@@ -138,10 +151,24 @@ nonisolated(unsafe) let sinkBuffer = UnsafeMutableRawPointer.allocate(byteCount:
     sinkBuffer.storeBytes(of: x, as: T.self)
 }
 
+/// The clock `seconds` reads: monotonic wall time, or the process's CPU time (`--cpu-time`).
+nonisolated(unsafe) var clockID = CLOCK_MONOTONIC
+
+func benchNow() -> Double {
+    var ts = timespec()
+    clock_gettime(clockID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 func seconds(_ body: () -> Void) -> Double {
-    let t0 = DispatchTime.now().uptimeNanoseconds
+    let t0 = benchNow()
     body()
-    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    return benchNow() - t0
+}
+
+func medianOf(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 func nsPerOp(_ n: Int, _ body: () -> Void) -> Double { seconds(body) * 1e9 / Double(n) }
