@@ -21,14 +21,30 @@ public struct BuildDirectory {
     /// Writes model.zkq, circuit.r1cs and manifest.json for a quantized model.
     @discardableResult
     public static func compile(_ model: QuantizedModel, into path: String, inputVisibility: InputVisibility) throws -> Manifest {
+        try compile(model, into: path, interface: .model(inputVisibility), shard: nil)
+    }
+
+    /// Writes model.zkq, circuit.r1cs and manifest.json for a whole model or, with `shard`, for
+    /// one shard (`model` is then the shard's piece and the whole model's digest is bound).
+    @discardableResult
+    public static func compile(_ model: QuantizedModel, into path: String, interface: CircuitInterface,
+                               shard: Manifest.ShardEntry?) throws -> Manifest {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let dir = BuildDirectory(path)
         let digest = try ModelFile.write(model, to: dir.modelPath)
-        let compiled = try ModelCircuit.synthesize(model, digest: modelDigestField(digest), inputVisibility: inputVisibility, values: nil)
+        let bound: Fr
+        if let shard {
+            guard let bytes = bytes(hex: shard.modelDigest), bytes.count == 32 else { throw CompileError("shard model digest is not 32 bytes of hex") }
+            bound = modelDigestField(bytes)
+        } else {
+            bound = modelDigestField(digest)
+        }
+        let compiled = try ModelCircuit.synthesize(model, digest: bound, interface: interface, values: nil)
         try compiled.r1cs.writeCircom(to: dir.r1csPath)
+        let visibility: InputVisibility = if case .model(let v) = interface { v } else { .private }
         let manifest = Manifest(
-            source: model.source, modelDigest: hex(digest), modelDigestField: modelDigestField(digest).description,
-            inputVisibility: inputVisibility, inputs: model.inputs.map { .init(model.tensors[$0]) },
+            source: model.source, modelDigest: hex(digest), modelDigestField: bound.description, shard: shard,
+            inputVisibility: visibility, inputs: model.inputs.map { .init(model.tensors[$0]) },
             outputs: model.outputs.map { .init(model.tensors[$0]) }, publicLayout: compiled.layout,
             constraints: compiled.r1cs.constraints.count, wires: compiled.r1cs.numWires, layers: compiled.layers,
             r1csSHA256: hex(sha256(try readBytes(dir.r1csPath))))
@@ -68,19 +84,27 @@ public struct BuildDirectory {
     /// One inference with its proof: quantizes the inputs, runs the kernels once with a trace,
     /// fills the witness from the trace, proves.
     public func prove(inputs: [[Double]], threads: Int, progress: @escaping ProgressHandler = { _, _ in }) throws -> InferenceProof {
-        let (manifest, model, digest) = try load()
+        let (_, model, _) = try load()
+        return try prove(quantizedInputs: try model.quantizeInputs(inputs), salts: CommitmentSalts(), threads: threads, progress: progress)
+    }
+
+    /// The same from integer inputs (already within the input tensors' bounds); `salts` are
+    /// used by shard circuits only.
+    public func prove(quantizedInputs q: [[Int64]], salts: CommitmentSalts, threads: Int,
+                      progress: @escaping ProgressHandler = { _, _ in }) throws -> InferenceProof {
+        let (manifest, model, _) = try load()
         let clock = ContinuousClock()
         let t0 = clock.now
         progress("load key", 0)
         let key = try ProvingKey(contentsOfFile: provingKeyPath)
         let t1 = clock.now
-        let q = try model.quantizeInputs(inputs)
         progress("run kernels", model.ops.count)
         let trace = try ModelExecutor.run(model, inputs: q, threads: threads, trace: true)
         let t2 = clock.now
         progress("witness", manifest.wires)
-        let circuit = try ModelCircuit.synthesize(model, digest: modelDigestField(digest),
-                                                  inputVisibility: manifest.inputVisibility, values: trace.values)
+        let interface: CircuitInterface = manifest.shard.map { .shard(index: $0.index) } ?? .model(manifest.inputVisibility)
+        let circuit = try ModelCircuit.synthesize(model, digest: try manifest.boundDigest(), interface: interface,
+                                                  values: trace.values, salts: salts)
         guard let witness = circuit.witness else { throw CompileError("no witness was produced") }
         guard circuit.r1cs == key.r1cs else {
             throw CompileError("\(provingKeyPath): the proving key is for another circuit than \(modelPath); run setup again")
@@ -127,6 +151,28 @@ public struct InferenceOutput: Codable, Equatable {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return try e.encode(self)
+    }
+}
+
+/// Bytes of an even-length hex string, or nil.
+public func bytes(hex s: String) -> [UInt8]? {
+    let chars = Array(s.utf8)
+    guard chars.count % 2 == 0 else { return nil }
+    var out: [UInt8] = []
+    out.reserveCapacity(chars.count / 2)
+    for i in stride(from: 0, to: chars.count, by: 2) {
+        guard let hi = hexNibble(chars[i]), let lo = hexNibble(chars[i + 1]) else { return nil }
+        out.append(hi << 4 | lo)
+    }
+    return out
+}
+
+private func hexNibble(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+    default: return nil
     }
 }
 

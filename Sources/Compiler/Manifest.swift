@@ -17,13 +17,25 @@ public struct Manifest: Codable, Equatable, Sendable {
         }
     }
 
+    /// Where a shard's circuit sits in its sharded model (nil for a whole-model circuit).
+    public struct ShardEntry: Codable, Equatable, Sendable {
+        public var index: Int
+        public var count: Int
+        /// SHA-256 (hex) of the whole model's `model.zkq`; its field element is `model_digest_field`.
+        public var modelDigest: String
+        enum CodingKeys: String, CodingKey { case index, count, modelDigest = "model_digest" }
+        public init(index: Int, count: Int, modelDigest: String) { self.index = index; self.count = count; self.modelDigest = modelDigest }
+    }
+
     public var format = "zkshard-manifest"
     public var version = 1
     /// The ONNX file the model was compiled from.
     public var source: String
-    /// SHA-256 of `model.zkq` (hex) and the field element bound into the circuit as a public input.
+    /// SHA-256 of this directory's `model.zkq` (hex) and the field element bound into the circuit
+    /// as a public input: of this model, or for a shard of the whole model it is a piece of.
     public var modelDigest: String
     public var modelDigestField: String
+    public var shard: ShardEntry?
     public var inputVisibility: InputVisibility
     public var inputs: [TensorEntry]
     public var outputs: [TensorEntry]
@@ -38,7 +50,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var vkSHA256: String?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, source, inputs, outputs, constraints, wires, layers
+        case format, version, source, inputs, outputs, constraints, wires, layers, shard
         case modelDigest = "model_digest", modelDigestField = "model_digest_field"
         case inputVisibility = "input_visibility", publicLayout = "public_layout"
         case r1csSHA256 = "r1cs_sha256", pkSHA256 = "pk_sha256", vkSHA256 = "vk_sha256"
@@ -48,6 +60,12 @@ public struct Manifest: Codable, Equatable, Sendable {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try e.encode(self)
+    }
+
+    /// The model digest bound into the circuit.
+    public func boundDigest() throws -> Fr {
+        guard let f = Fr(decimal: modelDigestField) else { throw CompileError("manifest.json: model_digest_field is not a field element") }
+        return f
     }
 
     public static func read(_ path: String) throws -> Manifest {

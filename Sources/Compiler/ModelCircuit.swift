@@ -21,13 +21,37 @@ public struct CompileError: Error, CustomStringConvertible {
 /// Whether the model's input tensors are private witness values or public inputs.
 public enum InputVisibility: String, Codable, Sendable { case `private`, `public` }
 
+/// What a circuit shows to its verifier.
+public enum CircuitInterface: Equatable, Sendable {
+    /// A whole model: the outputs are public, then the model digest, then the inputs if public.
+    case model(InputVisibility)
+    /// Shard `index` of a sharded model: the public inputs are exactly [model digest, shard
+    /// index, input commitment, output commitment]; the activations stay private and are bound
+    /// by `TensorCommitment`s with private salts.
+    case shard(index: Int)
+}
+
+/// The salts of a shard circuit's two commitments (witness values; 0 = no hiding).
+public struct CommitmentSalts: Equatable, Sendable {
+    public var input: Fr
+    public var output: Fr
+    public init(input: Fr = .zero, output: Fr = .zero) { self.input = input; self.output = output }
+}
+
 /// The public values of a compiled model circuit, in circom order: the outputs (every element
-/// of every model output, in order), then the model digest, then the inputs if public.
+/// of every model output, in order), then the model digest, then the inputs if public. For a
+/// shard circuit: model digest, shard index, input commitment, output commitment.
 public struct PublicLayout: Codable, Equatable, Sendable {
     public var outputCounts: [Int]
     public var inputCounts: [Int]
     public var inputVisibility: InputVisibility
-    public var numPublic: Int { outputCounts.reduce(0, +) + 1 + (inputVisibility == .public ? inputCounts.reduce(0, +) : 0) }
+    /// Set for a shard circuit.
+    public var shardIndex: Int?
+    public var numPublic: Int {
+        if shardIndex != nil { return 4 }
+        return outputCounts.reduce(0, +) + 1 + (inputVisibility == .public ? inputCounts.reduce(0, +) : 0)
+    }
+    enum CodingKeys: String, CodingKey { case outputCounts, inputCounts, inputVisibility, shardIndex = "shard_index" }
 }
 
 /// IR → R1CS. Constant-weight layers become linear combinations (no constraints); the
@@ -49,6 +73,20 @@ public enum ModelCircuit {
     ///   - values: every tensor's integer values from the kernels' trace (by TensorID), or nil to only build constraints.
     public static func synthesize(_ model: QuantizedModel, digest: Fr, inputVisibility: InputVisibility,
                                   values: [[Int64]]?) throws -> Result {
+        try synthesize(model, digest: digest, interface: .model(inputVisibility), values: values)
+    }
+
+    /// - Parameters:
+    ///   - interface: a whole-model circuit or one shard's (see `CircuitInterface`).
+    ///   - salts: the commitment salts of a shard circuit (witness mode).
+    public static func synthesize(_ model: QuantizedModel, digest: Fr, interface: CircuitInterface,
+                                  values: [[Int64]]?, salts: CommitmentSalts = CommitmentSalts()) throws -> Result {
+        let inputVisibility: InputVisibility
+        let shardIndex: Int?
+        switch interface {
+        case .model(let v): inputVisibility = v; shardIndex = nil
+        case .shard(let k): inputVisibility = .private; shardIndex = k
+        }
         let cs = CircuitBuilder(computesWitness: values != nil)
         if let values, values.count != model.tensors.count {
             throw CompileError("trace has \(values.count) tensors, the model \(model.tensors.count)")
@@ -156,6 +194,11 @@ public enum ModelCircuit {
         cs.beginScope("model digest")
         let d = cs.alloc(.publicInput, value: digest)
         cs.enforceZero(LinearCombination(wire: d) - LinearCombination(wire: 0, coefficient: digest))
+        if let shardIndex {
+            cs.beginScope("shard index")
+            let k = cs.alloc(.publicInput, value: Fr(UInt64(shardIndex)))
+            cs.enforceZero(LinearCombination(wire: k) - Int64(shardIndex))
+        }
 
         for t in model.inputs {
             let info = model.tensors[t]
@@ -258,16 +301,46 @@ public enum ModelCircuit {
             record(op.kind, out, from: c0, w0)
         }
 
-        // Outputs become public wires equal to their linear combinations.
-        for t in model.outputs {
-            guard let s = signals[t] else { throw CompileError("output \(model.tensors[t].name) is never computed") }
-            cs.beginScope("output \(model.tensors[t].name)")
-            let (c0, w0) = (cs.numConstraints, cs.numWires)
-            for sig in s {
-                let w = cs.alloc(.publicOutput, signed: sig.value)
-                cs.enforceZero(LinearCombination(wire: w) - sig.lc)
+        for t in model.outputs where signals[t] == nil { throw CompileError("output \(model.tensors[t].name) is never computed") }
+        if shardIndex == nil {
+            // Outputs become public wires equal to their linear combinations.
+            for t in model.outputs {
+                cs.beginScope("output \(model.tensors[t].name)")
+                let (c0, w0) = (cs.numConstraints, cs.numWires)
+                for sig in signals[t]! {
+                    let w = cs.alloc(.publicOutput, signed: sig.value)
+                    cs.enforceZero(LinearCombination(wire: w) - sig.lc)
+                }
+                record("Output", t, from: c0, w0)
             }
-            record("Output", t, from: c0, w0)
+        } else {
+            // Input and output activations are bound by commitments with private salts; the
+            // outputs are range-checked to their declared bounds where the gadgets' own bounds
+            // do not already imply them (the packing is injective only within them).
+            cs.beginScope("input commitment")
+            let (c0, w0) = (cs.numConstraints, cs.numWires)
+            let inSalt = cs.alloc(.privateInput, value: salts.input)
+            let inLC = TensorCommitment.commit(cs, model.inputs.map { signals[$0]! }, layouts: model.inputs.map { .init(model.tensors[$0]) },
+                                               salt: LinearCombination(wire: inSalt))
+            let inWire = cs.alloc(.publicInput, value: cs.value(of: inLC))
+            cs.enforceZero(LinearCombination(wire: inWire) - inLC)
+            layers.append(LayerStats(op: "InputCommitment", output: "input commitment", shape: [1], constraints: cs.numConstraints - c0,
+                                     variables: cs.numWires - w0, bits: 254))
+            cs.beginScope("output commitment")
+            let (c1, w1) = (cs.numConstraints, cs.numWires)
+            for t in model.outputs {
+                let info = model.tensors[t]
+                for sig in signals[t]! where sig.lower < info.lower || sig.upper > info.upper {
+                    Gadgets.rangeCheck(cs, sig, lower: info.lower, upper: info.upper)
+                }
+            }
+            let outSalt = cs.alloc(.privateInput, value: salts.output)
+            let outLC = TensorCommitment.commit(cs, model.outputs.map { signals[$0]! }, layouts: model.outputs.map { .init(model.tensors[$0]) },
+                                                salt: LinearCombination(wire: outSalt))
+            let outWire = cs.alloc(.publicInput, value: cs.value(of: outLC))
+            cs.enforceZero(LinearCombination(wire: outWire) - outLC)
+            layers.append(LayerStats(op: "OutputCommitment", output: "output commitment", shape: [1], constraints: cs.numConstraints - c1,
+                                     variables: cs.numWires - w1, bits: 254))
         }
 
         if cs.computesWitness, let bad = cs.firstViolation() {
@@ -276,7 +349,7 @@ public enum ModelCircuit {
         let (r1cs, witness, _) = cs.finish()
         let layout = PublicLayout(outputCounts: model.outputs.map { model.tensors[$0].count },
                                   inputCounts: model.inputs.map { model.tensors[$0].count },
-                                  inputVisibility: inputVisibility)
+                                  inputVisibility: inputVisibility, shardIndex: shardIndex)
         return Result(r1cs: r1cs, witness: witness, layers: layers, layout: layout)
 
     }
