@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Verifier", targets: ["Verifier"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Compiler", targets: ["Compiler"]),
+        .library(name: "Receipts", targets: ["Receipts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,8 +28,9 @@ let package = Package(
         .target(name: "Verifier", dependencies: ["Algebra"], swiftSettings: optimize),
         .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium", "COpenSSL"], swiftSettings: optimize),
         .target(name: "Model", dependencies: ["COpenSSL", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-                swiftSettings: optimize),
+                exclude: ["ONNX/onnx.proto"], swiftSettings: optimize),
         .target(name: "Compiler", dependencies: ["Model", "Groth16", "Algebra"], swiftSettings: optimize),
+        .target(name: "Receipts", dependencies: ["Compiler", "Verifier", "Model", "Algebra", "CSodium"], swiftSettings: optimize),
         .executableTarget(
             name: "zkshard",
             dependencies: [
@@ -37,6 +39,7 @@ let package = Package(
                 "Verifier",
                 "Model",
                 "Compiler",
+                "Receipts",
                 "CGMP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "Groth16Tests", dependencies: ["Groth16", "Verifier", "Algebra", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Model", "Groth16", "Algebra", "TestSupport"]),
+        .testTarget(name: "ReceiptsTests", dependencies: ["Receipts", "Compiler", "Model", "Algebra", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Algebra", "Groth16", "Verifier"]),
     ],
     swiftLanguageModes: [.v5]

@@ -4,6 +4,7 @@ import Compiler
 import Foundation
 import Groth16
 import Model
+import Receipts
 
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,26 @@ struct Compile: ParsableCommand {
     @Option(help: "Calibration inputs (EZKL-style input.json); default: calibration.json beside the model.") var calibration: String?
     @Option(help: "Whether the model input is a private witness or a public input.") var inputVisibility: InputVisibility = .private
     @Option(help: "Activation bits to start from.") var bits: Int = 8
+    @Option(help: "Cut the model into N sequential shard circuits (build/shard-K/), balanced by constraint count.") var shards: Int?
+    @Option(help: "Relative node capacities, one per shard (e.g. 3,1,1); implies --shards.") var capacity: String?
     @OptionGroup var common: CommonOptions
+
+    /// The capacities to balance for, or nil for an unsharded build.
+    func capacities() throws -> [Double]? {
+        guard let capacity else {
+            guard let shards else { return nil }
+            guard shards >= 1 && shards <= 1024 else { throw Failure.badInput("--shards must be between 1 and 1024") }
+            return [Double](repeating: 1, count: shards)
+        }
+        let parts = capacity.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0!.isFinite && $0! > 0 }) else {
+            throw Failure.badInput("--capacity \(capacity): expected positive numbers separated by commas, e.g. 3,1,1")
+        }
+        if let shards, shards != parts.count {
+            throw Failure.badInput("--capacity lists \(parts.count) capacities but --shards is \(shards)")
+        }
+        return parts.map { $0! }
+    }
 
     func run() throws {
         let progress = Progress(quiet: common.quiet)
@@ -29,6 +49,23 @@ struct Compile: ParsableCommand {
         progress.phase("quantize", model)
         let (m, report) = try loadQuantizedModel(model, calibration: cal, fallbackCalibration: nil, bits: bits, threads: common.threads)
         if let report, !common.quiet { FileHandle.standardError.write(Data((report.description + "\n").utf8)) }
+        if let capacities = try capacities() {
+            guard inputVisibility == .private else { throw Failure.badInput("--input-visibility public does not apply to shards (their activations are committed)") }
+            progress.phase("compile", "\(m.ops.count) ops into \(capacities.count) shards")
+            let plan = try ShardedBuild.compile(m, into: output, capacities: capacities, progress: progress.handler)
+            progress.phase("done", plan.shards.map { "shard \($0.index): ops \($0.firstOp)..<\($0.endOp), \($0.constraints) constraints" }.joined(separator: "; "))
+            if common.json {
+                printJSON(["build": output, "model_digest": plan.modelDigest, "compile_s": progress.elapsed,
+                           "shards": plan.shards.map { ["index": $0.index, "directory": $0.directory, "first_op": $0.firstOp, "end_op": $0.endOp,
+                                                         "constraints": $0.constraints, "capacity": $0.capacity, "inputs": $0.inputs, "outputs": $0.outputs] as [String: Any] }])
+            } else {
+                print("compiled \(model) → \(output): \(plan.shards.count) shards")
+                for sh in plan.shards {
+                    print("  \(sh.directory): ops \(sh.firstOp)..<\(sh.endOp), \(sh.constraints) constraints, capacity \(sh.capacity), \(sh.inputs.joined(separator: ",")) → \(sh.outputs.joined(separator: ","))")
+                }
+            }
+            return
+        }
         progress.phase("compile", "\(m.ops.count) ops")
         let manifest = try BuildDirectory.compile(m, into: output, inputVisibility: inputVisibility)
         progress.phase("done", "\(manifest.constraints) constraints, \(manifest.wires) wires, \(manifest.publicLayout.numPublic) public values")
@@ -53,6 +90,16 @@ struct SetupModel: ParsableCommand {
 
     func run() throws {
         let progress = Progress(quiet: common.quiet)
+        if ShardedBuild.isSharded(build) {
+            let sharded = ShardedBuild(build)
+            try sharded.setup(threads: common.threads, progress: progress.handler)
+            let plan = try sharded.plan()
+            progress.phase("done", "\(plan.shards.count) shards")
+            if common.json {
+                printJSON(["build": build, "shards": plan.shards.count, "setup_s": progress.elapsed, "peak_memory_mib": peakMemoryMiB()])
+            }
+            return
+        }
         let dir = BuildDirectory(build)
         let key = try dir.setup(threads: common.threads, progress: progress.handler)
         progress.phase("done", "\(dir.provingKeyPath), \(dir.verificationKeyPath)")
@@ -71,10 +118,22 @@ struct ProveModel: ParsableCommand {
     @Argument(help: "The build directory (after `setup`).") var build: String
     @Option(help: "Input, EZKL-style input.json.") var input: String
     @Option(name: .shortAndLong, help: "Directory to write the proof into.") var output: String
+    @Option(help: "Prove shard K of a sharded build; --input is then the incoming activations.") var shard: Int?
+    @Option(help: "Sign a receipt (receipt.json) with this node key (from `zkshard keygen`); shards only.") var sign: String?
+    @Flag(help: "Salt the output commitment with a fresh secret (written only into output.json for the next node); shards only.")
+    var hideActivations = false
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         let progress = Progress(quiet: common.quiet)
+        if ShardedBuild.isSharded(build) {
+            guard let shard else { throw Failure.badInput("\(build) is a sharded build: pass --shard K") }
+            try proveShard(shard, progress: progress)
+            return
+        }
+        guard shard == nil, sign == nil, !hideActivations else {
+            throw Failure.badInput("\(build) is not a sharded build; --shard, --sign and --hide-activations apply to `compile --shards` builds")
+        }
         let dir = BuildDirectory(build)
         let (_, model, _) = try dir.load()
         let data = try InputData(contentsOf: URL(fileURLWithPath: input))
@@ -92,6 +151,34 @@ struct ProveModel: ParsableCommand {
     }
 }
 
+extension ProveModel {
+    func proveShard(_ k: Int, progress: Progress) throws {
+        let key = try sign.map { try NodeKey(contentsOf: $0) }
+        let sharded = ShardedBuild(build)
+        let activations = try ShardActivations.read(input)
+        let result = try sharded.prove(shard: k, activations: activations, file: input, hideOutput: hideActivations,
+                                       threads: common.threads, progress: progress.handler)
+        try result.write(to: output)
+        var receiptPath: String?
+        if let key {
+            let receipt = Receipt(for: result, key: key)
+            receiptPath = (output as NSString).appendingPathComponent(Receipt.fileName)
+            guard FileManager.default.createFile(atPath: receiptPath!, contents: try receipt.jsonData()) else {
+                throw Failure.badInput("\(receiptPath!): cannot write the receipt")
+            }
+        }
+        progress.phase("done", String(format: "shard %d proved in %.3f s", k, result.inference.timings["total_s"] ?? 0))
+        if common.json {
+            var obj: [String: Any] = ["proof_dir": output, "shard": k, "threads": common.threads, "peak_memory_mib": peakMemoryMiB(),
+                                      "input_commitment": result.inputCommitment.description,
+                                      "output_commitment": result.outputCommitment.description]
+            if let receiptPath { obj["receipt"] = receiptPath }
+            for (name, v) in result.inference.timings { obj[name] = v }
+            printJSON(obj)
+        }
+    }
+}
+
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a compiled model's layers: op, shape, constraints, variables, bits.")
 
@@ -99,6 +186,20 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print the manifest's layer table as JSON.") var json = false
 
     func run() throws {
+        if ShardedBuild.isSharded(build) {
+            let plan = try ShardedBuild(build).plan()
+            if json {
+                FileHandle.standardOutput.write(try plan.jsonData())
+                print()
+                return
+            }
+            print("model \(plan.source)  digest \(plan.modelDigest.prefix(16))…  \(plan.shards.count) shards")
+            for sh in plan.shards {
+                print("  \(sh.directory): ops \(sh.firstOp)..<\(sh.endOp)  \(sh.constraints) constraints  capacity \(sh.capacity)  \(sh.inputs.joined(separator: ",")) → \(sh.outputs.joined(separator: ","))")
+            }
+            print("public values per shard: model digest, shard index, input commitment, output commitment")
+            return
+        }
         let manifest = try Manifest.read(BuildDirectory(build).manifestPath)
         if json {
             FileHandle.standardOutput.write(try manifest.jsonData())

@@ -3,6 +3,7 @@ import Foundation
 import Compiler
 import Groth16
 import Model
+import Receipts
 import Verifier
 
 @main
@@ -12,7 +13,7 @@ struct Zkshard: ParsableCommand {
         abstract: "Zero-knowledge proofs of neural-network inference (Groth16 over BN254).",
         discussion: "Exit codes: 0 success or valid proof; 1 invalid proof (verify) or unsatisfied witness (r1cs check); 2 bad input or usage, including a witness that `groth16 prove` refuses.",
         subcommands: [Compile.self, SetupModel.self, ProveModel.self, Verify.self, Inspect.self, Run.self, Quantize.self,
-                      Groth16Command.self, R1CSCommand.self, Demo.self, Bench.self])
+                      Groth16Command.self, R1CSCommand.self, Keygen.self, Validate.self, Demo.self, Bench.self])
 
     /// Maps every failure onto the documented exit codes: usage and input errors are 2.
     static func main() {
@@ -38,6 +39,8 @@ struct Zkshard: ParsableCommand {
         } catch let e as ProverError {
             fail(e.description, code: 2)
         } catch let e as SetupError {
+            fail(e.description, code: 2)
+        } catch let e as ReceiptError {
             fail(e.description, code: 2)
         } catch let e as ExitCode {
             Foundation.exit(e.rawValue)
