@@ -21,6 +21,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import py_ecc, groth16py, pytest, numpy, sklearn, onnx, onnxruntime" >/dev/null 2>&1; then
+if ! .venv/bin/python -c "import py_ecc, groth16py, pytest, numpy, sklearn, onnx, onnxruntime, ray" >/dev/null 2>&1; then
     .venv/bin/pip install -q --disable-pip-version-check -r vectors/requirements.txt -r tests/interop/requirements.txt
 fi
