@@ -9,4 +9,6 @@ swift test -c release
 # Known-answer vectors must be reproducible from their generator.
 .venv/bin/python vectors/gen_math_vectors.py /tmp/zkshard-math-vectors.json >/dev/null
 cmp -s vectors/math_vectors.json /tmp/zkshard-math-vectors.json || { echo "vectors/math_vectors.json is stale: rerun vectors/gen_math_vectors.py" >&2; exit 1; }
+.venv/bin/python vectors/gen_poseidon_vectors.py /tmp/zkshard-poseidon-vectors.json >/dev/null
+cmp -s vectors/poseidon_vectors.json /tmp/zkshard-poseidon-vectors.json || { echo "vectors/poseidon_vectors.json is stale: rerun vectors/gen_poseidon_vectors.py" >&2; exit 1; }
 ZKSHARD="$PWD/.build/release/zkshard" .venv/bin/python -m pytest -q tests/interop

@@ -34,6 +34,13 @@ public struct Receipt: Codable, Equatable, Sendable {
 
     public static let fileName = "receipt.json"
 
+    public init(modelDigest: String, shard: Int, shardCount: Int, inputCommitment: String, outputCommitment: String,
+                proofSHA256: String, nodePublicKey: String, signature: String) {
+        self.modelDigest = modelDigest; self.shard = shard; self.shardCount = shardCount
+        self.inputCommitment = inputCommitment; self.outputCommitment = outputCommitment
+        self.proofSHA256 = proofSHA256; self.nodePublicKey = nodePublicKey; self.signature = signature
+    }
+
     /// A signed receipt for a shard proof.
     public init(for proof: ShardProof, key: NodeKey) {
         modelDigest = proof.modelDigest
