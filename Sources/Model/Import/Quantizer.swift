@@ -9,7 +9,8 @@ import Foundation
 /// - weights: symmetric per output channel, int8 (scale_w[o] = absmax(w[o]) / 127), or the model's own integers;
 /// - bias: Int64 at scale s_x · s_w[o];
 /// - after each Gemm/Conv/Elementwise accumulator a Requantize with per-channel multipliers
-///   M_c = round(s_acc[c] / s_y · 2^k), k as large as possible with M_c < 2^24 and |acc| · M_c < 2^62;
+///   M_c = round(s_acc[c] / s_y · 2^k), k the smallest shift keeping M_c ≥ 2^15 for the largest channel
+///   (≥ 2^12 for the smallest where M_c < 2^24 allows), and |acc| · M_c < 2^62;
 ///   a following Relu/Clip/QuantizeLinear becomes its clamp bounds;
 /// - accumulator bounds are exact interval bounds: Σ_k w·[x_lo, x_hi] (by the sign of w) + b per channel.
 struct Quantizer {
@@ -162,22 +163,29 @@ struct Quantizer {
         return id
     }
 
-    /// M_c = round(r_c · 2^k) with the largest k ≤ 62 such that M_c < 2^24 and bound · M_c < 2^62.
+    /// M_c = round(r_c · 2^k) with the smallest shift that is still precise: the largest k with
+    /// every M_c < 2^16 (a relative error ≤ 2^−16, far below one output step), raised while the
+    /// smallest nonzero M_c is below 2^12 (channels with much smaller ratios), up to the largest
+    /// k with M_c < 2^24; always bound · M_c < 2^62. Every bit of k costs one remainder bit per
+    /// element in the circuit, so k is kept as small as the precision allows.
     static func multipliers(_ ratios: [Double], accumulatorBound: UInt64, file: String, what: String) throws -> ([Int64], Int) {
         let bound = Double(max(accumulatorBound, 1))
-        for k in stride(from: 62, through: 0, by: -1) {
+        func scaled(_ k: Int) -> [Double] {
             let p = Double(sign: .plus, exponent: k, significand: 1)
-            let m = ratios.map { ($0 * p).rounded() }
-            if m.allSatisfy({ $0 < 16_777_216 && bound * $0 < 4.611686018427388e18 }) {
-                return (m.map { Int64($0) }, k)
+            return ratios.map { ($0 * p).rounded() }
+        }
+        func fits(_ m: [Double], below cap: Double) -> Bool { m.allSatisfy { $0 < cap && bound * $0 < 4.611686018427388e18 } }
+        guard let widest = stride(from: 62, through: 0, by: -1).first(where: { fits(scaled($0), below: 16_777_216) }) else {
+            let m = ratios.map { $0.rounded() }
+            guard m.allSatisfy({ $0 < 1_099_511_627_776 && bound * $0 < 4.611686018427388e18 }) else {
+                throw ONNXError(.quantization, file: file,
+                                "'\(what)': the rescaling factors \(ratios) with accumulator bound \(accumulatorBound) do not fit 62-bit integer arithmetic")
             }
+            return (m.map { Int64($0) }, 0)
         }
-        let m = ratios.map { $0.rounded() }
-        guard m.allSatisfy({ $0 < 1_099_511_627_776 && bound * $0 < 4.611686018427388e18 }) else {
-            throw ONNXError(.quantization, file: file,
-                            "'\(what)': the rescaling factors \(ratios) with accumulator bound \(accumulatorBound) do not fit 62-bit integer arithmetic")
-        }
-        return (m.map { Int64($0) }, 0)
+        var k = stride(from: widest, through: 0, by: -1).first(where: { fits(scaled($0), below: 65_536) }) ?? 0
+        while k < widest, let smallest = scaled(k).filter({ $0 > 0 }).min(), smallest < 4096 { k += 1 }
+        return (scaled(k).map { Int64($0) }, k)
     }
 
     /// round(v) as Int64, saturating at ±2^62.
