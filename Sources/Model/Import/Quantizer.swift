@@ -3,7 +3,8 @@ import Foundation
 /// Float graph + calibration statistics → quantized IR.
 ///
 /// Scheme (docs/QUANTIZED_IR.md has the integer semantics):
-/// - activations: symmetric per tensor, `bits` bits: scale = absmax / (2^(bits−1) − 1), bounds ±(2^(bits−1) − 1);
+/// - activations: symmetric per tensor, `bits` bits: scale = absmax / (2^(bits−1) − 1), bounds ±(2^(bits−1) − 1)
+///   (model inputs [−2^(bits−1), 2^(bits−1) − 1], which costs half the range-check constraints);
 ///   tensors that the ONNX model quantizes itself (QuantizeLinear, QLinear outputs) keep its scale and
 ///   become q − zero point with bounds [qmin − z, qmax − z];
 /// - weights: symmetric per output channel, int8 (scale_w[o] = absmax(w[o]) / 127), or the model's own integers;
@@ -62,7 +63,9 @@ struct Quantizer {
                 id = add(name, shape, scale: grid.scale, lower: grid.lower, upper: grid.upper, op: "Input", label: "input")
             } else {
                 let (scale, q) = try calibratedScale(name, bits: bits)
-                id = add(name, shape, scale: scale, lower: -q, upper: q, op: "Input", label: "input")
+                // The full two's-complement range: one bit decomposition range-checks it in the
+                // circuit, where ±q would take two.
+                id = add(name, shape, scale: scale, lower: -q - 1, upper: q, op: "Input", label: "input")
             }
             values[name] = .activation(id)
             inputs.append(id)
