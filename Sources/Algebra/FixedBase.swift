@@ -38,24 +38,76 @@ public struct FixedBaseTable<C: CurveParameters>: Sendable {
         return acc
     }
 
+    /// A window width for multiplying `count` scalars: fewer windows (additions per scalar)
+    /// against a larger table ((2^w − 1) points per window to build): the w minimising
+    /// windows·(count + 2^w), between 4 and 14.
+    public static func windowBits(forCount count: Int) -> Int {
+        (4...14).min { a, b in
+            let ca = ((254 + a - 1) / a) * (count + (1 << a)), cb = ((254 + b - 1) / b) * (count + (1 << b))
+            return ca < cb
+        }!
+    }
+
     /// k·G for every scalar, in affine form, spread over `threads`.
+    ///
+    /// Window by window, each scalar's accumulator (affine) gets its table point added in
+    /// affine coordinates, all additions of a window sharing one field inversion (Montgomery's
+    /// trick): about 6 multiplications per addition instead of 11 for a mixed Jacobian one.
+    /// The rare additions of a point to itself or to its negative go through Jacobian
+    /// arithmetic. Equal to `multiply(_:)` for every scalar (tested).
     @inlinable
     public func multiply(_ ks: [Fr], threads: Int) -> [AffinePoint<C>] {
         let n = ks.count
         if n == 0 { return [] }
         var out = [AffinePoint<C>](repeating: .infinity, count: n)
-        let chunks = max(1, min(threads * 4, n / 256 + 1))
+        let chunks = max(1, min(threads * 4, n / 1024 + 1))
         let per = (n + chunks - 1) / chunks
         out.withUnsafeMutableBufferPointer { buf in
             let o = buf.baseAddress!
             parallelFor(chunks, threads: threads) { c in
                 let lo = c * per, hi = min(n, lo + per)
                 if lo >= hi { return }
-                let pts = (lo..<hi).map { multiply(ks[$0]) }
-                let aff = JacobianPoint<C>.batchNormalize(pts)
-                for i in lo..<hi { o[i] = aff[i - lo] }
+                accumulate(ks, lo..<hi, into: o)
             }
         }
         return out
+    }
+
+    /// Batch-affine accumulation of k·G for ks[range] into out[range].
+    @inlinable
+    func accumulate(_ ks: [Fr], _ range: Range<Int>, into out: UnsafeMutablePointer<AffinePoint<C>>) {
+        let limbs = range.map { ks[$0].canonicalLimbs }
+        let mask = (UInt64(1) << UInt64(windowBits)) - 1
+        let row = (1 << windowBits) - 1
+        var acc = [AffinePoint<C>](repeating: .infinity, count: range.count)
+        var pending: [Int] = [], operands: [AffinePoint<C>] = [], denominators: [C.Field] = []
+        pending.reserveCapacity(range.count); operands.reserveCapacity(range.count); denominators.reserveCapacity(range.count)
+        for j in 0..<windows {
+            pending.removeAll(keepingCapacity: true)
+            operands.removeAll(keepingCapacity: true)
+            denominators.removeAll(keepingCapacity: true)
+            for i in 0..<limbs.count {
+                let d = Int(MSM.digit(limbs[i], shift: j * windowBits, mask: mask))
+                if d == 0 { continue }
+                let t = table[j * row + d - 1]
+                let a = acc[i]
+                if a.isInfinity {
+                    acc[i] = t
+                } else if a.x == t.x {
+                    // Doubling or cancellation: rare, done in Jacobian form.
+                    acc[i] = (JacobianPoint<C>(a) + JacobianPoint<C>(t)).affine
+                } else {
+                    pending.append(i); operands.append(t); denominators.append(t.x - a.x)
+                }
+            }
+            C.Field.batchInverse(&denominators)
+            for (k, i) in pending.enumerated() {
+                let a = acc[i], t = operands[k]
+                let lambda = (t.y - a.y) * denominators[k]
+                let x3 = lambda.squared() - a.x - t.x
+                acc[i] = AffinePoint<C>(x: x3, y: lambda * (a.x - x3) - a.y)
+            }
+        }
+        for (k, i) in range.enumerated() { out[i] = acc[k] }
     }
 }
