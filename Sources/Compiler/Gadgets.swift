@@ -100,6 +100,10 @@ public enum Gadgets {
     /// that s itself is always bounded (needed where s is a free quotient wire).
     public static func clamp(_ cs: CircuitBuilder, _ s: Signal, lower lo: Int64, upper hi: Int64, proveRange: Bool) -> Signal {
         precondition(lo <= hi)
+        let span = hi - lo
+        if s.lower < lo, s.upper > hi, span < Int64(1) << 40, (span + 1) & span == 0 {
+            return clampToPowerOfTwoRange(cs, s, lower: lo, j: bitLength(span))
+        }
         var x = s
         var bounded = false
         if x.lower < lo {
@@ -116,6 +120,45 @@ public enum Gadgets {
         }
         if !bounded && proveRange { rangeCheck(cs, s, lower: s.lower, upper: s.upper) }
         return x
+    }
+
+    /// clamp(s, lo, lo + 2^j − 1) where both sides can bite, from one bit decomposition (the
+    /// ReLU-and-saturate after most requantizations): v = s − lo + 2^n in n + 1 bits (which also
+    /// range-checks s); s ≥ lo is the top bit b_n; s − lo ≥ 2^j is "some bit j…n−1 is set",
+    /// a product chain over those bits' complements; the result is
+    /// lo + (b_n − over)·Σ_{i<j} bᵢ2ⁱ + over·(2^j − 1). About 2n − j + 3 constraints instead of
+    /// two sign decompositions of n bits each.
+    static func clampToPowerOfTwoRange(_ cs: CircuitBuilder, _ s: Signal, lower lo: Int64, j: Int) -> Signal {
+        let span = (Int64(1) << j) - 1
+        let n = max(bitLength(s.upper - lo), bitLength(lo - s.lower - 1))
+        precondition(n > j && n <= 61)
+        let u = s.value - lo
+        let bitsOfV = decompose(cs, s.lc - lo, value: u, offset: Int64(1) << n, bits: n + 1)
+        let sign = bitsOfV[n]
+        // none = Π_{i=j}^{n−1} (1 − bᵢ) over v's bits: 1 exactly when s − lo < 2^j (given s ≥ lo).
+        let v = u + (Int64(1) << n)
+        func bit(_ i: Int) -> Bool { (v >> Int64(i)) & 1 == 1 }
+        var none = LinearCombination(constant: 1) - LinearCombination(wire: bitsOfV[j])
+        var noneValue = !bit(j)
+        for i in (j + 1)..<n {
+            let next = noneValue && !bit(i)
+            let w = cs.alloc(value: next ? .one : .zero)
+            cs.enforce(none, LinearCombination(constant: 1) - LinearCombination(wire: bitsOfV[i]), LinearCombination(wire: w))
+            none = LinearCombination(wire: w)
+            noneValue = next
+        }
+        let nonNegative = bit(n)
+        let overValue = nonNegative && !noneValue
+        let over = cs.alloc(value: overValue ? .one : .zero)
+        cs.enforce(LinearCombination(wire: sign), LinearCombination(constant: 1) - none, LinearCombination(wire: over))
+        var lowLC = LinearCombination()
+        for i in 0..<j { lowLC = lowLC + LinearCombination(wire: bitsOfV[i], coefficient: Fr(UInt64(1) << UInt64(i))) }
+        let pv = nonNegative && noneValue ? v & span : 0
+        let p = cs.alloc(signed: pv)
+        cs.enforce(LinearCombination(wire: sign) - LinearCombination(wire: over), lowLC, LinearCombination(wire: p))
+        let y = lo + pv + (overValue ? span : 0)
+        return Signal(lc: LinearCombination(wire: p) + LinearCombination(wire: over, coefficient: Fr(signed: span)) + lo,
+                      value: y, lower: lo, upper: lo + span)
     }
 
     /// q = ⌊num / 2^k⌋ with remainder r ∈ [0, 2^k): allocates q, decomposes r into k bits and

@@ -105,6 +105,34 @@ final class GadgetTests: XCTestCase {
         }
     }
 
+    /// The one-decomposition clamp (both sides bite, power-of-two span: ReLU to [0, 127]) at every
+    /// edge, with a quotient range that is not symmetric, and lying about the result fails.
+    func testPowerOfTwoClampAtEveryEdge() {
+        for (lo, hi, inLo, inHi) in [(Int64(0), Int64(127), Int64(-400), Int64(700)), (-8, 7, -9, 8), (5, 6, -3, 70)] {
+            let cases: [Int64] = [inLo, inLo + 1, lo - 1, lo, lo + 1, hi - 1, hi, hi + 1, inHi - 1, inHi]
+            for v in cases where v >= inLo && v <= inHi {
+                assertSoundAndComplete("clamp(\(v)) to [\(lo), \(hi)] from [\(inLo), \(inHi)]") { cs in
+                    let y = Gadgets.clamp(cs, input(cs, v, inLo, inHi), lower: lo, upper: hi, proveRange: true)
+                    XCTAssertEqual(y.value, min(max(v, lo), hi))
+                    XCTAssertEqual(y.lower, lo); XCTAssertEqual(y.upper, hi)
+                    let out = cs.alloc(.publicOutput, signed: y.value)
+                    cs.enforceZero(LinearCombination(wire: out) - y.lc)
+                }
+                for lie in [v, min(max(v, lo), hi) + 1, min(max(v, lo), hi) - 1] where lie != min(max(v, lo), hi) {
+                    XCTAssertFalse(satisfied { cs in
+                        let y = Gadgets.clamp(cs, input(cs, v, inLo, inHi), lower: lo, upper: hi, proveRange: true)
+                        let out = cs.alloc(.publicOutput, signed: lie)
+                        cs.enforceZero(LinearCombination(wire: out) - y.lc)
+                    }, "clamp(\(v)) to [\(lo), \(hi)] accepted \(lie)")
+                }
+            }
+        }
+        // The decomposition is cheaper than two sign decompositions.
+        let cs = CircuitBuilder(computesWitness: false)
+        _ = Gadgets.clamp(cs, input(cs, 0, -400, 700), lower: 0, upper: 127, proveRange: true)
+        XCTAssertLessThanOrEqual(cs.numConstraints, 2 * 10 - 7 + 3 + 1)
+    }
+
     func testMaxPicksTheLargerAndRejectsTheSmaller() {
         for (a, b): (Int64, Int64) in [(-5, 3), (3, -5), (7, 7), (-128, 127), (127, -128), (0, -1)] {
             assertSoundAndComplete("max(\(a),\(b))") { cs in

@@ -10,8 +10,8 @@ import Foundation
 /// - weights: symmetric per output channel, int8 (scale_w[o] = absmax(w[o]) / 127), or the model's own integers;
 /// - bias: Int64 at scale s_x · s_w[o];
 /// - after each Gemm/Conv/Elementwise accumulator a Requantize with per-channel multipliers
-///   M_c = round(s_acc[c] / s_y · 2^k), k the smallest shift keeping M_c ≥ 2^15 for the largest channel
-///   (≥ 2^12 for the smallest where M_c < 2^24 allows), and |acc| · M_c < 2^62;
+///   M_c = round(s_acc[c] / s_y · 2^k), k the smallest shift keeping M_c ≥ 2^11 for the largest channel
+///   (≥ 2^10 for the smallest where M_c < 2^24 allows), and |acc| · M_c < 2^62;
 ///   a following Relu/Clip/QuantizeLinear becomes its clamp bounds;
 /// - accumulator bounds are exact interval bounds: Σ_k w·[x_lo, x_hi] (by the sign of w) + b per channel.
 struct Quantizer {
@@ -167,9 +167,10 @@ struct Quantizer {
     }
 
     /// M_c = round(r_c · 2^k) with the smallest shift that is still precise: the largest k with
-    /// every M_c < 2^16 (a relative error ≤ 2^−16, far below one output step), raised while the
-    /// smallest nonzero M_c is below 2^12 (channels with much smaller ratios), up to the largest
-    /// k with M_c < 2^24; always bound · M_c < 2^62. Every bit of k costs one remainder bit per
+    /// every M_c < 2^12 (a relative error ≤ 2^−12: at most 0.03 of an output step for outputs
+    /// within ±127, and larger outputs saturate), raised while the smallest nonzero M_c is below
+    /// 2^10 (channels with much smaller ratios), up to the largest k with M_c < 2^24; always
+    /// bound · M_c < 2^62. Every bit of k costs one remainder bit per
     /// element in the circuit, so k is kept as small as the precision allows.
     static func multipliers(_ ratios: [Double], accumulatorBound: UInt64, file: String, what: String) throws -> ([Int64], Int) {
         let bound = Double(max(accumulatorBound, 1))
@@ -186,8 +187,8 @@ struct Quantizer {
             }
             return (m.map { Int64($0) }, 0)
         }
-        var k = stride(from: widest, through: 0, by: -1).first(where: { fits(scaled($0), below: 65_536) }) ?? 0
-        while k < widest, let smallest = scaled(k).filter({ $0 > 0 }).min(), smallest < 4096 { k += 1 }
+        var k = stride(from: widest, through: 0, by: -1).first(where: { fits(scaled($0), below: 4096) }) ?? 0
+        while k < widest, let smallest = scaled(k).filter({ $0 > 0 }).min(), smallest < 1024 { k += 1 }
         return (scaled(k).map { Int64($0) }, k)
     }
 
