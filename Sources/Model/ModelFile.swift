@@ -30,17 +30,14 @@ public enum ModelFile {
 
     public static func encode(_ model: QuantizedModel) throws -> [UInt8] {
         var skeleton = model
-        var blob: [UInt8] = []
-        func put<T: FixedWidthInteger>(_ values: [T]) {
-            for v in values { withUnsafeBytes(of: v.littleEndian) { blob.append(contentsOf: $0) } }
-        }
+        var blob = ByteWriter()
         for (i, op) in skeleton.ops.enumerated() {
             switch op {
             case .gemm(var g):
-                put(g.weights); put(g.bias); g.weights = []; g.bias = []
+                blob.append(contentsOf: g.weights); blob.append(contentsOf: g.bias); g.weights = []; g.bias = []
                 skeleton.ops[i] = .gemm(g)
             case .conv(var c):
-                put(c.weights); put(c.bias); c.weights = []; c.bias = []
+                blob.append(contentsOf: c.weights); blob.append(contentsOf: c.bias); c.weights = []; c.bias = []
                 skeleton.ops[i] = .conv(c)
             default: break
             }
@@ -48,14 +45,15 @@ public enum ModelFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = [UInt8](try encoder.encode(skeleton))
-        var out = magic
-        withUnsafeBytes(of: version.littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out += json
-        withUnsafeBytes(of: UInt64(blob.count).littleEndian) { out.append(contentsOf: $0) }
-        out += blob
-        out += sha256(out)
-        return out
+        var out = ByteWriter()
+        out.append(raw: magic)
+        out.append(version)
+        out.append(UInt64(json.count))
+        out.append(raw: json)
+        out.append(UInt64(blob.bytes.count))
+        out.append(raw: blob.bytes)
+        out.append(raw: sha256(out.bytes))
+        return out.bytes
     }
 
     /// Decodes and checks a `.zkq` file: magic, version, lengths, digest, then the model's
@@ -64,18 +62,14 @@ public enum ModelFile {
         func fail(_ m: String) -> ModelFileError { ModelFileError(file: file, m) }
         guard bytes.count >= 4 + 4 + 8 + 8 + 32 else { throw fail("truncated: \(bytes.count) bytes is shorter than any .zkq file") }
         guard Array(bytes[0..<4]) == magic else { throw fail("not a .zkq file (magic is not \"ZKQ1\")") }
-        var pos = 4
-        func u32() -> UInt32 { defer { pos += 4 }; return bytes[pos..<pos + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
-        func u64() -> UInt64 { defer { pos += 8 }; return bytes[pos..<pos + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
-        let v = u32()
-        guard v == version else { throw fail("unsupported version \(v) (this build reads version \(version))") }
         let body = bytes.count - 32
-        let n = u64()
-        guard n <= UInt64(body - pos - 8) else { throw fail("truncated: the model section claims \(n) bytes") }
-        let json = Array(bytes[pos..<pos + Int(n)])
-        pos += Int(n)
-        let m = u64()
-        guard m == UInt64(body - pos) else { throw fail("the weight section claims \(m) bytes but \(body - pos) remain before the digest") }
+        var r = ByteReader(bytes, position: 4, end: body)
+        let v = r.read(UInt32.self) ?? 0
+        guard v == version else { throw fail("unsupported version \(v) (this build reads version \(version))") }
+        let n = r.read(UInt64.self) ?? 0
+        guard n <= UInt64(r.remaining - 8), let json = r.readRaw(Int(n)) else { throw fail("truncated: the model section claims \(n) bytes") }
+        let m = r.read(UInt64.self) ?? 0
+        guard m == UInt64(r.remaining) else { throw fail("the weight section claims \(m) bytes but \(r.remaining) remain before the digest") }
         let digest = Array(bytes[body...])
         guard sha256(Array(bytes[..<body])) == digest else { throw fail("SHA-256 digest mismatch: the file is corrupt or was modified") }
         var model: QuantizedModel
@@ -83,14 +77,8 @@ public enum ModelFile {
             throw fail("model section is not a valid model description: \(error)")
         }
         func take<T: FixedWidthInteger>(_ k: Int, _: T.Type, _ what: String) throws -> [T] {
-            let size = MemoryLayout<T>.size
-            guard k >= 0, k <= (body - pos) / size else { throw fail("weight section too short for \(what)") }
-            var out = [T](repeating: 0, count: k)
-            out.withUnsafeMutableBytes { dst in
-                bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[pos..<pos + k * size])) }
-            }
-            pos += k * size
-            return out.map { T(littleEndian: $0) }
+            guard let values = r.read(k, of: T.self) else { throw fail("weight section too short for \(what)") }
+            return values
         }
         for (i, op) in model.ops.enumerated() {
             switch op {
@@ -108,7 +96,7 @@ public enum ModelFile {
             default: break
             }
         }
-        guard pos == body else { throw fail("\(body - pos) bytes of weights are left over") }
+        guard r.remaining == 0 else { throw fail("\(r.remaining) bytes of weights are left over") }
         do { try model.validate() } catch let e as ModelValidationError { throw fail(e.description) }
         return (model, digest)
     }

@@ -13,7 +13,7 @@ struct Zkshard: ParsableCommand {
         abstract: "Zero-knowledge proofs of neural-network inference (Groth16 over BN254).",
         discussion: "Exit codes: 0 success or valid proof; 1 invalid proof (verify) or unsatisfied witness (r1cs check); 2 bad input or usage, including a witness that `groth16 prove` refuses.",
         subcommands: [Compile.self, SetupModel.self, ProveModel.self, Verify.self, Inspect.self, Run.self, Quantize.self,
-                      Groth16Command.self, R1CSCommand.self, Keygen.self, Validate.self, Demo.self, Bench.self])
+                      Keygen.self, Validate.self, Activations.self, Groth16Command.self, R1CSCommand.self, Demo.self, Bench.self])
 
     /// Maps every failure onto the documented exit codes: usage and input errors are 2.
     static func main() {
@@ -31,6 +31,8 @@ struct Zkshard: ParsableCommand {
         } catch let e as ONNXError {
             fail(e.description, code: 2)
         } catch let e as InputDataError {
+            fail(e.description, code: 2)
+        } catch let e as BlockwiseQuantizationError {
             fail(e.description, code: 2)
         } catch let e as ExecutorError {
             fail(e.description, code: 2)
