@@ -194,15 +194,21 @@ def main():
                 row += f" {z:.1f} | {z / o:.2f}× |"
             print(row)
         print()
-    print("Other onnxruntime references (GOP/s; ratio = first zkshard build / reference):\n")
-    print("| shape | reference | " + " | ".join("1 thread" if n == 1 else f"{n} threads" for n in counts) + " |")
-    print("| --- | --- | " + " | ".join("---:" for _ in counts) + " |")
-    first = builds[0][0]
+    print("Other onnxruntime references (GOP/s, and each zkshard build's ratio to them):\n")
+    head, sep = "| shape | reference | threads | GOP/s |", "| --- | --- | ---: | ---: |"
+    for name, _ in builds:
+        head += f" zkshard {name} |"
+        sep += " ---: |"
+    print(head)
+    print(sep)
     for shape, (_, refs) in sessions[1].items():
         for label, _ in refs:
-            cells = [f"{best[(label, n, shape)]:.1f} ({best[(first, n, shape)] / best[(label, n, shape)]:.2f}×)" for n in counts]
-            print(f"| {shape} | {label} | " + " | ".join(cells) + " |")
-
+            for n in counts:
+                ref = best[(label, n, shape)]
+                row = f"| {shape} | {label} | {n} | {ref:.1f} |"
+                for name, _ in builds:
+                    row += f" {best[(name, n, shape)] / ref:.2f}× |"
+                print(row)
 
 if __name__ == "__main__":
     main()

@@ -150,6 +150,31 @@ final class KernelGemmTests: XCTestCase {
         try check(m: 3, n: 7, k: 19, x: -3...3, w: -1_000_000...1_000_000, expect: .int64, rng: &rng)
     }
 
+    /// Inputs of at least 2 × 64 Ki values, so that the A side is packed on several threads
+    /// (`_packAParallel`) and the magnitude bound is the OR of the parts.
+    func testParallelPacking() throws {
+        var rng = SeededRNG(seed: 5)
+        try check(m: 64, n: 8, k: 4096, x: -128...127, w: -128...127, threads: [1, 2, 3], expect: .int32, rng: &rng)
+        try check(m: 37, n: 5, k: 5000, x: -32768...32767, w: -255...255, threads: [2, 3], rng: &rng)
+        // One value beyond int16 in the last row group only: every part's bound must count.
+        let k = 4096, m = 40
+        let op = Gemm(input: 0, output: 1, n: 3, k: k, weights: randomWeights(3 * k, -5, 5, rng: &rng), bias: [7, 8, 9])
+        var x = randomValues(m * k, -100, 100, rng: &rng)
+        x[m * k - 1] = 40000
+        let expected = try ReferenceKernels.gemm(x, op)
+        for t in [2, 3] {
+            let (got, used) = try PreparedGemm(op).runReportingPath(x, threads: t)
+            XCTAssertEqual(got, expected, "threads \(t)")
+            XCTAssertEqual(used, .int64, "threads \(t)")
+        }
+        x[m * k - 1] = -32768
+        for t in [2, 3] {
+            let (got, used) = try PreparedGemm(op).runReportingPath(x, threads: t)
+            XCTAssertEqual(got, try ReferenceKernels.gemm(x, op), "threads \(t)")
+            XCTAssertNotEqual(used, .int64, "threads \(t)")
+        }
+    }
+
     func testSumExactlyAtInt32Limits() throws {
         // Σ = 2^31 − 1 stays on the int32 path; one more flips to blocks; both exact.
         let k = 2

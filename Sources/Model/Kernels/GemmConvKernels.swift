@@ -1,5 +1,6 @@
-/// Which arithmetic a Gemm or Conv run used (decided per run from the actual input range and
-/// the weights, so the choice is always sound).
+/// Which arithmetic a Gemm or Conv run used, decided per run from a magnitude bound of the
+/// actual input (a power of two, computed branch-free while packing) and the weights' absolute
+/// row sums, so the choice is always sound.
 public enum AccumulatorPath: String, Sendable, Equatable {
     /// int16 operands, int32 accumulators end to end (the final sum provably fits in int32).
     case int32
@@ -9,24 +10,16 @@ public enum AccumulatorPath: String, Sendable, Equatable {
     case int64
 }
 
-/// Magnitude bound and int16 fit of a set of values.
+/// Magnitude bound and int16 fit of the weights.
 @usableFromInline
 struct _Range16 {
     @usableFromInline var maxAbs: Int64
     @usableFromInline var fitsInt16: Bool
-    @usableFromInline init(lower lo: Int64, upper hi: Int64) {
-        fitsInt16 = lo >= Int64(Int16.min) && hi <= Int64(Int16.max)
-        maxAbs = fitsInt16 ? Swift.max(-lo, hi, 0) : Int64.max
-    }
     @usableFromInline init(_ values: [Int32]) {
         var lo: Int32 = 0, hi: Int32 = 0
         for v in values { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
-        self.init(lower: Int64(lo), upper: Int64(hi))
-    }
-    @usableFromInline init(_ values: UnsafeBufferPointer<Int64>) {
-        var lo: Int64 = 0, hi: Int64 = 0
-        for v in values { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
-        self.init(lower: lo, upper: hi)
+        fitsInt16 = lo >= Int32(Int16.min) && hi <= Int32(Int16.max)
+        maxAbs = Swift.max(-Int64(lo), Int64(hi))
     }
 }
 
@@ -42,7 +35,10 @@ func _uninitializedArray<T>(_ count: Int, _ body: (UnsafeMutablePointer<T>) -> V
 /// A Gemm op with its weights packed once for the int16 kernels:
 /// acc[m][n] = bias[n] + Σ_k x[m][k] · weights[n][k].
 ///
-/// Not constant-time (the path depends on the input range).
+/// The int16/int32 paths are chosen per run from the actual input range and the weights, so
+/// they are always exact; the Int64 fallback wraps on overflow, which `ModelExecutor` rules out
+/// from the tensor bounds before running (direct callers must do the same). Safe to run from
+/// several threads at once. Not constant-time (the path depends on the input range).
 public final class PreparedGemm: @unchecked Sendable {
     public let op: Gemm
     /// B-side panels of the weights when every weight fits in int16.
@@ -58,7 +54,7 @@ public final class PreparedGemm: @unchecked Sendable {
         guard op.bias.isEmpty || op.bias.count == op.n else { throw KernelError("Gemm: \(op.bias.count) biases for n = \(op.n)") }
         self.op = op
         let r = _Range16(op.weights)
-        maxAbsW = r.fitsInt16 ? r.maxAbs : Int64(Int32.max) + 1
+        maxAbsW = r.maxAbs
         var best: Int64 = 0
         for n in 0..<op.n {
             var s: Int64 = 0
@@ -80,21 +76,12 @@ public final class PreparedGemm: @unchecked Sendable {
     /// Multiply-accumulates of a run over `rows` rows.
     public func macs(rows: Int) -> Int { rows * op.n * op.k }
 
-    /// The arithmetic a run uses for inputs whose magnitudes are at most `maxAbsInput`
-    /// (with `inputFitsInt16` false when some value lies outside int16).
-    public func path(maxAbsInput: Int64, inputFitsInt16: Bool = true) -> AccumulatorPath {
-        guard packed != nil, inputFitsInt16,
-              let plan = _GemmPlan(rows: 1, cols: op.n, k: op.k, maxAbsA: maxAbsInput, maxAbsB: maxAbsW,
-                                   sumBound: _product(maxAbsInput, maxRowAbsSum))
-        else { return .int64 }
-        return plan.wide ? .int32Blocks : .int32
-    }
-
     /// The accumulators for `x` (rows of k values, row-major): bit for bit `ReferenceKernels.gemm`.
     public func run(_ x: [Int64], threads: Int = 1) throws -> [Int64] {
         try runReportingPath(x, threads: threads).values
     }
 
+    /// `run`, also reporting the arithmetic used (for tests and benchmarks).
     public func runReportingPath(_ x: [Int64], threads: Int = 1) throws -> (values: [Int64], path: AccumulatorPath) {
         let k = op.k, n = op.n
         guard x.count % k == 0 else { throw KernelError("Gemm: input of \(x.count) values is not rows of k = \(k)") }
@@ -104,11 +91,10 @@ public final class PreparedGemm: @unchecked Sendable {
             guard let packed else { return (gemm64(xp, rows: rows, threads: threads), .int64) }
             // Pack optimistically; the range seen while packing decides whether the packing holds.
             let a = _AlignedBuffer<Int32>(count: _packedASize(rows: rows, pairs: (k + 1) / 2), zeroed: false)
-            let seen = _packA(xp.baseAddress!, rows: rows, k: k, ld: k, into: a.pointer)
-            let xr = _Range16(lower: seen.min, upper: seen.max)
+            let xr = _Magnitude(bits: _packAParallel(xp.baseAddress!, rows: rows, k: k, ld: k, into: a.pointer, threads: threads))
             guard xr.fitsInt16,
-                  let plan = _GemmPlan(rows: rows, cols: n, k: k, maxAbsA: xr.maxAbs, maxAbsB: maxAbsW,
-                                       sumBound: _product(xr.maxAbs, maxRowAbsSum))
+                  let plan = _GemmPlan(rows: rows, cols: n, k: k, maxAbsA: xr.bound, maxAbsB: maxAbsW,
+                                       sumBound: _product(xr.bound, maxRowAbsSum))
             else { return (gemm64(xp, rows: rows, threads: threads), .int64) }
             let pairs = plan.pairs
             let out: [Int64] = op.bias.withUnsafeBufferPointer { bp in
@@ -150,9 +136,12 @@ public final class PreparedGemm: @unchecked Sendable {
     }
 }
 
-/// A Conv op with its weights packed once for the int16 kernels (im2col + GEMM per group;
-/// groups with fewer than 4 output channels, e.g. depthwise, use a direct loop).
+/// A Conv op with its weights packed once for the int16 kernels: per group a GEMM of the
+/// weights (rows = output channels) with the im2col matrix of the input (columns = pixels),
+/// packed straight from a zero-padded copy for stride 1 and through row buffers otherwise.
+/// Groups with fewer than 4 output channels (e.g. depthwise) use a direct Int64 loop.
 ///
+/// Exactness and overflow as for `PreparedGemm`. Safe to run from several threads at once.
 /// Not constant-time (the path depends on the input range).
 public final class PreparedConv: @unchecked Sendable {
     public let op: Conv
@@ -167,7 +156,7 @@ public final class PreparedConv: @unchecked Sendable {
         let g = try ConvGeometry(op, inputShape: inputShape)
         self.op = op; geometry = g
         let r = _Range16(op.weights)
-        maxAbsW = r.fitsInt16 ? r.maxAbs : Int64(Int32.max) + 1
+        maxAbsW = r.maxAbs
         let kg = g.reduction
         var best: Int64 = 0
         for o in 0..<g.outChannels {
@@ -190,28 +179,21 @@ public final class PreparedConv: @unchecked Sendable {
         }
     }
 
-    public func path(maxAbsInput: Int64, inputFitsInt16: Bool = true) -> AccumulatorPath {
-        guard packed != nil, inputFitsInt16,
-              let plan = _GemmPlan(rows: geometry.groupOutChannels, cols: 1, k: geometry.reduction, maxAbsA: maxAbsW,
-                                   maxAbsB: maxAbsInput, sumBound: _product(maxAbsInput, maxRowAbsSum))
-        else { return .int64 }
-        return plan.wide ? .int32Blocks : .int32
-    }
-
     /// The accumulators for input `x` (C·H·W values): bit for bit `ReferenceKernels.conv`.
     public func run(_ x: [Int64], threads: Int = 1) throws -> [Int64] {
         try runReportingPath(x, threads: threads).values
     }
 
+    /// `run`, also reporting the arithmetic used (for tests and benchmarks).
     public func runReportingPath(_ x: [Int64], threads: Int = 1) throws -> (values: [Int64], path: AccumulatorPath) {
         let g = geometry
         guard x.count == g.channels * g.height * g.width else { throw KernelError("Conv: \(x.count) input values, expected \(g.channels)×\(g.height)×\(g.width)") }
         let pixels = g.outHeight * g.outWidth
-        let xr = x.withUnsafeBufferPointer { _Range16($0) }
+        let xr = x.withUnsafeBufferPointer { _Magnitude($0) }
         // A = weights (rows = output channels), B = im2col of the input (columns = pixels).
         guard let packed, xr.fitsInt16,
               let plan = _GemmPlan(rows: g.groupOutChannels, cols: pixels, k: g.reduction,
-                                   maxAbsA: maxAbsW, maxAbsB: xr.maxAbs, sumBound: _product(xr.maxAbs, maxRowAbsSum))
+                                   maxAbsA: maxAbsW, maxAbsB: xr.bound, sumBound: _product(xr.bound, maxRowAbsSum))
         else { return (direct64(x, threads: threads), .int64) }
 
         let og = g.groupOutChannels, pairs = plan.pairs

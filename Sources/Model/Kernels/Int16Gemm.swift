@@ -40,13 +40,12 @@ func _packedBSize(cols: Int, pairs: Int) -> Int {
 }
 
 /// Packs rows of `src` (row i at src + i·ld, k values each) as the A side, truncating each value
-/// to int16, and returns the smallest and largest value seen (the packing is only meaningful
-/// when both lie in int16).
+/// to int16, and returns the OR of v ^ (v >> 63) over all values: see `_Magnitude`.
 @inlinable @discardableResult
-func _packA<T: FixedWidthInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld: Int,
-                                   into dst: UnsafeMutablePointer<Int32>) -> (min: Int64, max: Int64) {
+func _packA<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld: Int,
+                                                  into dst: UnsafeMutablePointer<Int32>) -> UInt64 {
     let pairs = (k + 1) / 2, full = k / 2
-    var lo: T = 0, hi: T = 0
+    var bits: UInt64 = 0
     var g0 = 0
     while g0 < rows {
         let r = min(_mr, rows - g0)
@@ -56,22 +55,59 @@ func _packA<T: FixedWidthInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld
             let row = src + (g0 + i) * ld
             var d = base + i * _aRep
             for q in 0..<full {
-                let v0 = row[2 * q], v1 = row[2 * q + 1]
-                lo = Swift.min(lo, Swift.min(v0, v1)); hi = Swift.max(hi, Swift.max(v0, v1))
+                let v0 = Int64(row[2 * q]), v1 = Int64(row[2 * q + 1])
+                bits |= UInt64(bitPattern: (v0 ^ (v0 &>> 63)) | (v1 ^ (v1 &>> 63)))
                 let w = Int32(bitPattern: UInt32(truncatingIfNeeded: v0) & 0xFFFF | UInt32(truncatingIfNeeded: v1) << 16)
                 for t in 0..<_aRep { d[t] = w }
                 d += step
             }
             if full < pairs {
-                let v0 = row[k - 1]
-                lo = Swift.min(lo, v0); hi = Swift.max(hi, v0)
+                let v0 = Int64(row[k - 1])
+                bits |= UInt64(bitPattern: v0 ^ (v0 &>> 63))
                 let w = Int32(bitPattern: UInt32(truncatingIfNeeded: v0) & 0xFFFF)
                 for t in 0..<_aRep { d[t] = w }
             }
         }
         g0 += _mr
     }
-    return (Int64(lo), Int64(hi))
+    return bits
+}
+
+/// A magnitude bound computed branch-free: OR together v ^ (v >> 63) (that is v for v ≥ 0 and
+/// |v| − 1 for v < 0) over the values; with B the smallest power of two above the OR, every
+/// |v| ≤ B, and all values fit in int16 exactly when the OR is below 2^15.
+@usableFromInline
+struct _Magnitude {
+    @usableFromInline var bits: UInt64 = 0
+    @inlinable init(bits: UInt64) { self.bits = bits }
+    @inlinable init(_ values: UnsafeBufferPointer<Int64>) {
+        var b: UInt64 = 0
+        for v in values { b |= UInt64(bitPattern: v ^ (v &>> 63)) }
+        bits = b
+    }
+    @inlinable var fitsInt16: Bool { bits < 1 << 15 }
+    /// A bound on every |v| (meaningful when `fitsInt16`).
+    @inlinable var bound: Int64 { bits == 0 ? 1 : Int64(1) << (64 - bits.leadingZeroBitCount) }
+}
+
+/// `_packA` split over row groups on up to `threads` threads; returns the OR of all parts.
+@inlinable
+func _packAParallel<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld: Int,
+                                                          into dst: UnsafeMutablePointer<Int32>, threads: Int) -> UInt64 {
+    let groups = (rows + _mr - 1) / _mr, pairs = (k + 1) / 2
+    // Below about 64 Ki values a second thread costs more than it saves.
+    let parts = min(threads, max(1, rows * k / 65536), groups)
+    if parts <= 1 { return _packA(src, rows: rows, k: k, ld: ld, into: dst) }
+    let seen = UnsafeMutablePointer<UInt64>.allocate(capacity: parts)
+    defer { seen.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: parts) { t in
+        let g0 = t * groups / parts, g1 = (t + 1) * groups / parts
+        let r0 = g0 * _mr, r1 = min(rows, g1 * _mr)
+        seen[t] = r1 > r0 ? _packA(src + r0 * ld, rows: r1 - r0, k: k, ld: ld, into: dst + r0 * pairs * _aRep) : 0
+    }
+    var bits: UInt64 = 0
+    for t in 0..<parts { bits |= seen[t] }
+    return bits
 }
 
 /// Packs columns [col0, col0 + cols) of `src` (column j at src + j·ld, k values each) as the B
