@@ -1,4 +1,4 @@
-/// The GLV endomorphism of BN254's G1 (Gallant, Lambert, Vanstone, CRYPTO 2001).
+/// The GLV endomorphism of BN254's G1 and G2 (Gallant, Lambert, Vanstone, CRYPTO 2001).
 ///
 /// φ(x, y) = (βx, y), with β a primitive cube root of unity in Fq, is an endomorphism of the
 /// curve y² = x³ + 3 and acts on G1 as multiplication by λ, a primitive cube root of unity
@@ -38,6 +38,19 @@ public enum BN254GLV {
     @inlinable @inline(__always)
     public static func endomorphism(_ p: G1Affine) -> G1Affine {
         p.isInfinity ? p : G1Affine(x: p.x * beta, y: p.y)
+    }
+
+    /// β², canonical limbs: on the twist y² = x³ + 3/ξ the map (x, y) ↦ (β²x, y) is an
+    /// endomorphism too (β² ∈ Fq ⊂ Fq2 is a cube root of unity), and on G2 it is [λ]Q with the same
+    /// λ as on G1 (β itself would give [λ²]Q), so `decompose` splits G2 scalars unchanged.
+    public static let betaSquaredLimbs: Limbs = (0xe4bd_44e5_607c_fd48, 0xc28f_069f_bb96_6e3d, 0x5e6d_d9e7_e0ac_ccb0, 0x3064_4e72_e131_a029)
+    /// β² in Montgomery form.
+    public static let betaSquared = Fq(canonicalLimbs: betaSquaredLimbs)
+
+    /// The G2 endomorphism (β²x, y) = [λ]Q: two Fq multiplications.
+    @inlinable @inline(__always)
+    public static func endomorphism(_ q: G2Affine) -> G2Affine {
+        q.isInfinity ? q : G2Affine(x: q.x.scaled(by: betaSquared), y: q.y)
     }
 
     /// One half of a split scalar: a magnitude below 2¹²⁷ (limbs lo, hi) and a sign.

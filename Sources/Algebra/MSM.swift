@@ -1,3 +1,4 @@
+import CFieldKernels
 import Foundation
 
 /// Multi-scalar multiplication Σ kᵢ·Pᵢ by Pippenger's bucket method with signed digits
@@ -6,9 +7,10 @@ import Foundation
 /// - Scalars equal to 0 are skipped and scalars equal to 1 cost one mixed addition: zkML
 ///   witnesses are mostly range-check bits. The number of windows follows the longest
 ///   scalar, so small scalars use only the low windows.
-/// - On G1 each full-size scalar is split by the GLV endomorphism (`BN254GLV`) into two
-///   scalars below 2¹²⁷ on P and φ(P) = (βx, y): half the windows, twice the points, while
-///   that pays (up to 2^17 points). MSMs of at most 24 points use Straus's method instead.
+/// - On G1 and G2 each full-size scalar is split by the GLV endomorphism (`BN254GLV`) into
+///   two scalars below 2¹²⁷ on P and φ(P) ((βx, y) on G1, (β²x, y) on G2): half the windows,
+///   twice the points, while that pays (up to 2^17 points). MSMs of at most 24 points use
+///   Straus's method instead.
 /// - Digits are signed, in (−2^(c−1), 2^(c−1)], so a window needs 2^(c−1) buckets.
 /// - Buckets are affine; additions into them are queued and done in batches that share one
 ///   field inversion (Montgomery's trick), about 6 multiplications per addition instead of 11.
@@ -65,7 +67,7 @@ public enum MSM {
     }
 
     /// Σ scalars[i]·bases[i] with the window width forced (`nil`: chosen by size) and the GLV
-    /// split on G1 switched on or off; for tests and benchmarks. Traps when the lengths differ.
+    /// split (G1 and G2) switched on or off; for tests and benchmarks. Traps when the lengths differ.
     @inlinable
     public static func multiply<C: CurveParameters>(
         bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int,
@@ -73,7 +75,7 @@ public enum MSM {
     ) -> JacobianPoint<C> {
         precondition(bases.count == scalars.count, "MSM: \(bases.count) bases but \(scalars.count) scalars")
         precondition(forced.map { (1...15).contains($0) } ?? true, "MSM: window width must be 1...15")
-        let glv = endomorphism && C.self == BN254G1.self && endomorphismPays(points: bases.count)
+        let glv = endomorphism && (C.self == BN254G1.self || C.self == BN254G2.self) && endomorphismPays(points: bases.count)
         let capacity = (glv ? 2 : 1) * bases.count
         // The points' coordinates, packed (x, y) and 64-byte aligned: one cache line per G1 point.
         let raw = UnsafeMutableRawPointer.allocate(
@@ -98,14 +100,13 @@ public enum MSM {
             if !glv || (k.3 == 0 && k.2 == 0 && k.1 >> 63 == 0) { push(b, k); continue }
             // GLV: k = k1 + k2·λ with |k1|, |k2| < 2^127, on ±P and ±φ(P).
             let (k1, k2) = BN254GLV.decompose(canonical: k)
-            let p1 = unsafeBitCast(b, to: G1Affine.self)
-            @inline(__always) func half(_ h: BN254GLV.HalfScalar, _ p: G1Affine) {
+            @inline(__always) func half(_ h: BN254GLV.HalfScalar, _ p: AffinePoint<C>) {
                 if h.isZero { return }
-                let q = unsafeBitCast(h.isNegative ? -p : p, to: AffinePoint<C>.self)
+                let q = h.isNegative ? -p : p
                 if h.lo == 1 && h.hi == 0 { direct += q } else { push(q, (h.lo, h.hi, 0, 0)) }
             }
-            half(k1, p1)
-            half(k2, BN254GLV.endomorphism(p1))
+            half(k1, b)
+            half(k2, glvEndomorphism(b))
         }
         let n = ks.count
         if n == 0 { return direct }
@@ -115,6 +116,15 @@ public enum MSM {
         }
         let c = forced ?? windowBits(points: n, scalarBits: bits)
         return pippenger(coordinates: coords, scalars: ks, bits: bits, c: c, threads: threads) + direct
+    }
+
+    /// φ(P) = [λ]P on G1 or G2 (`BN254GLV`); only called for those two curves.
+    @inlinable @inline(__always)
+    static func glvEndomorphism<C: CurveParameters>(_ p: AffinePoint<C>) -> AffinePoint<C> {
+        if C.self == BN254G1.self {
+            return unsafeBitCast(BN254GLV.endomorphism(unsafeBitCast(p, to: G1Affine.self)), to: AffinePoint<C>.self)
+        }
+        return unsafeBitCast(BN254GLV.endomorphism(unsafeBitCast(p, to: G2Affine.self)), to: AffinePoint<C>.self)
     }
 
     /// Number of significant bits of a 256-bit value (at least 1).
@@ -141,7 +151,8 @@ public enum MSM {
             digits.withUnsafeBufferPointer { dg in
                 let d = dg.baseAddress!
                 parallelFor(windows, threads: threads) { w in
-                    outPtr[w] = windowSum(digits: d + w * n, count: n, coordinates: coordinates, buckets: 1 << (c - 1))
+                    outPtr[w] = windowSum(digits: d + w * n, count: n, coordinates: coordinates,
+                                          buckets: bucketCount(window: w, c: c, bits: bits))
                 }
             }
         }
@@ -151,6 +162,17 @@ public enum MSM {
             acc += sums[w]
         }
         return acc
+    }
+
+    /// The buckets window w needs: 2^(c−1) for signed c-bit digits, but where fewer than
+    /// c − 1 bits of the scalars remain (the top window) every digit is the remaining bits plus
+    /// a carry, at most 2^(bits − w·c) and never negative. Fewer buckets there also means a
+    /// batch sized to them, so that the top window's additions, spread over a few buckets, do
+    /// not keep meeting busy ones and spill into the Jacobian overflow.
+    @inlinable static func bucketCount(window w: Int, c: Int, bits: Int) -> Int {
+        let rest = bits - w * c
+        if rest >= c - 1 { return 1 << (c - 1) }
+        return rest <= 0 ? 1 : 1 << rest
     }
 
     /// Up to this many points (after the trivial scalars and the GLV split) `straus` is
@@ -455,16 +477,38 @@ final class BatchAffineBuckets<C: CurveParameters> {
         return .one
     }
 
+    /// Queued additions are this many entries apart from the ones whose bucket and operand
+    /// `applyQueue` prefetches.
+    @usableFromInline static var prefetchDistance: Int { 8 }
+
+    /// Prefetches queued addition i's bucket (for writing) and operand: one cache line each on
+    /// G1, two on G2.
+    @inlinable @inline(__always)
+    func prefetch(_ i: Int) {
+        let bucket = UnsafeRawPointer(xy + 2 &* Int(qBucket[i])), src = UnsafeRawPointer(qSrc[i])
+        zk_prefetch_for_write(bucket)
+        zk_prefetch(src)
+        if 2 &* MemoryLayout<C.Field>.stride > 64 {
+            zk_prefetch_for_write(bucket + 64)
+            zk_prefetch(src + 64)
+        }
+    }
+
     /// Completes the queued additions with one inversion (Montgomery's trick). The prefix
     /// products run as two interleaved chains (even and odd entries) so that their
-    /// multiplications overlap, and the denominators are formed in the same pass.
+    /// multiplications overlap, and the denominators are formed in the same pass. Buckets and
+    /// operands are scattered over megabytes, so each pass prefetches a few entries ahead
+    /// (loads of the first denominators' operands showed as the hottest instructions).
     @inlinable
     func applyQueue() {
         let k = qCount
         if k == 0 { return }
+        let ahead = Self.prefetchDistance
+        for t in 0..<min(k, ahead) { prefetch(t) }
         var acc0 = C.Field.one, acc1 = C.Field.one
         var i = 0
         while i &+ 1 < k {
+            if i &+ ahead &+ 1 < k { prefetch(i &+ ahead); prefetch(i &+ ahead &+ 1) }
             let d0 = denominator(i), d1 = denominator(i &+ 1)
             qDen[i] = d0; qDen[i &+ 1] = d1
             scratch[i] = acc0; acc0 = acc0 * d0
@@ -482,6 +526,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
             j &-= 1
         }
         while j > 0 {
+            if j >= ahead &+ 1 { prefetch(j &- ahead); prefetch(j &- ahead &- 1) }
             let d1 = inv1 * scratch[j]
             inv1 = inv1 * qDen[j]
             let d0 = inv0 * scratch[j &- 1]

@@ -56,22 +56,10 @@ final class GLVTests: XCTestCase {
             XCTAssertEqual(G1(phi), G1(pt) * BN254GLV.lambda)
             XCTAssertEqual(BN254GLV.endomorphism(BN254GLV.endomorphism(phi)), pt)
         }
-        XCTAssertEqual(BN254GLV.endomorphism(.infinity), .infinity)
+        XCTAssertEqual(BN254GLV.endomorphism(G1Affine.infinity), .infinity)
     }
 
-    func edgeScalars() -> [BigUInt] {
-        let lambda = big(BN254GLV.lambdaLimbs)
-        let one = BigUInt.one
-        let t127 = one << 127, t128 = one << 128
-        var s: [BigUInt] = [0, 1, 2, 3, r - one, r - BigUInt(2), (r - one) >> 1, (r + one) >> 1,
-                            lambda, lambda - one, lambda + one, r - lambda, lambda * lambda % r,
-                            t127 - one, t127, t127 + one, t128 - one, t128, t128 + one,
-                            (one << 64) - one, one << 64, (one << 192) - one, one << 192, one << 253,
-                            BigUInt(BN254GLV.twoXPlusOne), big(BN254GLV.sixXSquaredPlusTwoX),
-                            big(BN254GLV.sixXSquaredPlusFourXPlusOne), r - t128, r - t127]
-        for k in 1...20 { s.append(r - BigUInt(UInt64(k))) }
-        return s.map { $0 % r }
-    }
+    func edgeScalars() -> [BigUInt] { glvEdgeScalars() }
 
     func testDecompositionRecombinesExactly() {
         var rng = SeededRNG(seed: 61)
@@ -170,5 +158,114 @@ final class GLVTests: XCTestCase {
         checkMSM(bases: bases, scalars: small, "small")
         let mixed = (0..<n).map { i in i % 2 == 0 ? Fr(rng.next()) : Fr.random(using: &rng) }
         checkMSM(bases: bases, scalars: mixed, "mixed 64-bit and full")
+    }
+}
+
+/// Scalars at the edges of the GLV split (0, 1, r − 1, λ and its neighbours, 2^127, 2^128, …), mod r.
+func glvEdgeScalars() -> [BigUInt] {
+    let r = Fr.modulus
+    func big(_ l: (UInt64, UInt64, UInt64, UInt64)) -> BigUInt { BigUInt(limbs: [l.0, l.1, l.2, l.3]) }
+    func big(_ l: (UInt64, UInt64)) -> BigUInt { BigUInt(limbs: [l.0, l.1]) }
+    let lambda = big(BN254GLV.lambdaLimbs)
+    let one = BigUInt.one
+    let t127 = one << 127, t128 = one << 128
+    var s: [BigUInt] = [0, 1, 2, 3, r - one, r - BigUInt(2), (r - one) >> 1, (r + one) >> 1,
+                        lambda, lambda - one, lambda + one, r - lambda, lambda * lambda % r,
+                        t127 - one, t127, t127 + one, t128 - one, t128, t128 + one,
+                        (one << 64) - one, one << 64, (one << 192) - one, one << 192, one << 253,
+                        BigUInt(BN254GLV.twoXPlusOne), big(BN254GLV.sixXSquaredPlusTwoX),
+                        big(BN254GLV.sixXSquaredPlusFourXPlusOne), r - t128, r - t127]
+    for k in 1...20 { s.append(r - BigUInt(UInt64(k))) }
+    return s.map { $0 % r }
+}
+
+/// The G1 split on G2: (x, y) ↦ (β²x, y) is [λ]Q on the twist, so the same decomposition drives
+/// a G2 MSM over 2n points with scalars below 2¹²⁷.
+final class G2GLVTests: XCTestCase {
+    let p = Fq.modulus
+    let r = Fr.modulus
+
+    func testBetaSquaredRecomputed() {
+        let beta = BigUInt(limbs: [BN254GLV.betaLimbs.0, BN254GLV.betaLimbs.1, BN254GLV.betaLimbs.2, BN254GLV.betaLimbs.3])
+        let l = BN254GLV.betaSquaredLimbs
+        XCTAssertEqual(BigUInt(limbs: [l.0, l.1, l.2, l.3]), beta * beta % p)
+        XCTAssertEqual(BN254GLV.betaSquared, BN254GLV.beta * BN254GLV.beta)
+    }
+
+    func testEndomorphismIsMultiplicationByLambda() {
+        var rng = SeededRNG(seed: 70)
+        var points = [BN254G2.generator]
+        for _ in 0..<6 { points.append((G2.generator * Fr.random(using: &rng)).affine) }
+        for q in points {
+            let phi = BN254GLV.endomorphism(q)
+            XCTAssertTrue(phi.isOnCurve)
+            XCTAssertTrue(phi.isInSubgroup)
+            XCTAssertEqual(G2(phi), G2(q) * BN254GLV.lambda)
+            XCTAssertNotEqual(G2(phi), G2(q) * (BN254GLV.lambda * BN254GLV.lambda))
+            XCTAssertEqual(BN254GLV.endomorphism(BN254GLV.endomorphism(phi)), q)
+        }
+        XCTAssertEqual(BN254GLV.endomorphism(G2Affine.infinity), .infinity)
+    }
+
+    /// [k]Q through the split equals [k]Q, on the edge scalars of the G1 tests.
+    func testSplitScalarMultiplication() {
+        var rng = SeededRNG(seed: 71)
+        let q = (G2.generator * Fr.random(using: &rng)).affine
+        for k in glvEdgeScalars() {
+            let (k1, k2) = BN254GLV.decompose(Fr(reducing: k))
+            let phi = BN254GLV.endomorphism(q)
+            let q1 = k1.isNegative ? -q : q
+            let q2 = k2.isNegative ? -phi : phi
+            let sum = G2(q1).multiplied(byLimbs: [k1.lo, k1.hi]) + G2(q2).multiplied(byLimbs: [k2.lo, k2.hi])
+            XCTAssertEqual(sum, G2(q).multiplied(by: Fr(reducing: k)), "k = \(k)")
+        }
+    }
+
+    func checkMSM(bases: [G2Affine], scalars: [Fr], _ what: String, windows: [Int?] = [nil], threads: [Int] = [1, 2]) {
+        let expected = MSM.naive(bases: bases, scalars: scalars)
+        for c in windows {
+            for t in threads {
+                for glv in [true, false] {
+                    XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: t, windowBits: c, endomorphism: glv),
+                                   expected, "\(what) c=\(c.map(String.init) ?? "auto") threads=\(t) glv=\(glv)")
+                }
+            }
+        }
+    }
+
+    func testMSMEdgeScalarsAndSizes() {
+        var rng = SeededRNG(seed: 72)
+        let pool = G2.batchNormalize((0..<32).map { _ in G2.generator * Fr.random(using: &rng) })
+        let specials = glvEdgeScalars().map { Fr(reducing: $0) }
+        for n in [1, 2, 25, 64, 200] {
+            let bases = (0..<n).map { pool[($0 * 5 + n) % pool.count] }
+            var scalars = (0..<n).map { _ in Fr.random(using: &rng) }
+            for i in stride(from: 0, to: n, by: 2) { scalars[i] = specials[(i / 2 + n) % specials.count] }
+            checkMSM(bases: bases, scalars: scalars, "n=\(n)")
+        }
+        let bases = (0..<120).map { pool[$0 % pool.count] }
+        checkMSM(bases: bases, scalars: Array(specials.prefix(120)) + [Fr](repeating: BN254GLV.lambda, count: max(0, 120 - specials.count)),
+                 "edge scalars, every width", windows: [2, 5, 8, 13], threads: [1])
+    }
+}
+
+/// The top windows use fewer buckets (`MSM.bucketCount`): scalars of all ones carry into the
+/// last bucket of the top window, for every window width and bit length.
+final class MSMTopWindowTests: XCTestCase {
+    func testAllOnesScalarsEveryWidth() {
+        var rng = SeededRNG(seed: 73)
+        let n = 260
+        let bases = G1.batchNormalize((0..<n).map { _ in G1.generator * Fr.random(using: &rng) })
+        for top in [2, 7, 12, 13, 14, 26, 64, 126, 127, 128, 200, 253] {
+            let ones = (BigUInt.one << top) - BigUInt.one
+            let scalars = (0..<n).map { i in Fr(reducing: [ones, ones - BigUInt.one, ones >> (i % 7)][i % 3]) }
+            let expected = MSM.naive(bases: bases, scalars: scalars)
+            for c in [2, 3, 5, 8, 11, 12, 13, 15] {
+                for glv in [true, false] {
+                    XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: 1, windowBits: c, endomorphism: glv),
+                                   expected, "bits=\(top) c=\(c) glv=\(glv)")
+                }
+            }
+        }
     }
 }

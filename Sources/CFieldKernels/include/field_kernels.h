@@ -64,147 +64,158 @@ ZK_INLINE zk_limbs4 zk_mont_mul(zk_limbs4 a, zk_limbs4 b,
 }
 
 
+
+/* BN254's moduli in constant storage, for the MULX kernel's memory operands. */
+static const uint64_t zk_bn254_fq_modulus[4] = {
+    0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL };
+static const uint64_t zk_bn254_fr_modulus[4] = {
+    0x43e1f593f0000001ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL };
+static const uint64_t zk_zero_word = 0;
+
 #if defined(__x86_64__)
 /* 1 when the CPU has BMI2 (mulx) and ADX (adcx/adox); set once at load time. */
 extern int zk_has_adx;
 
 /* The same product as zk_mont_mul with MULX/ADCX/ADOX: two independent carry chains per
  * row, no flag spills. Rows rotate through five registers; after the reduction of a row its
- * low register is zero and becomes the next row's top. */
+ * low register is zero and becomes the next row's top. The operands are named one limb at a
+ * time (a in registers, b in registers or memory, p in memory) and the asm declares no memory
+ * clobber, so the compiler keeps values in registers around it and schedules loads freely;
+ * `p` should point to constant storage (see zk_mont_mul_best). */
 ZK_INLINE zk_limbs4 zk_mont_mul_adx(zk_limbs4 a, zk_limbs4 b, const uint64_t *p, uint64_t inv) {
     uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, lo, hi;
-    const uint64_t av[4] = { a.l0, a.l1, a.l2, a.l3 };
-    const uint64_t bv[4] = { b.l0, b.l1, b.l2, b.l3 };
-    static const uint64_t zero = 0;
     __asm__(
-        "movq 0(%[b]), %%rdx\n\t"
+        "movq %[b0], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a0], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r0]\n\t"
         "adcxq %[hi], %[r1]\n\t"
-        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a1], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r1]\n\t"
         "adcxq %[hi], %[r2]\n\t"
-        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a2], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r2]\n\t"
         "adcxq %[hi], %[r3]\n\t"
-        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a3], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r3]\n\t"
         "adcxq %[hi], %[r4]\n\t"
         "adoxq %[z], %[r4]\n\t"
         "movq %[r0], %%rdx\n\t"
         "imulq %[inv], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p0], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r0]\n\t"
         "adoxq %[hi], %[r1]\n\t"
-        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p1], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r1]\n\t"
         "adoxq %[hi], %[r2]\n\t"
-        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p2], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r2]\n\t"
         "adoxq %[hi], %[r3]\n\t"
-        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p3], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r3]\n\t"
         "adoxq %[hi], %[r4]\n\t"
         "adcxq %[z], %[r4]\n\t"
-        "movq 8(%[b]), %%rdx\n\t"
+        "movq %[b1], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a0], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r1]\n\t"
         "adcxq %[hi], %[r2]\n\t"
-        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a1], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r2]\n\t"
         "adcxq %[hi], %[r3]\n\t"
-        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a2], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r3]\n\t"
         "adcxq %[hi], %[r4]\n\t"
-        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a3], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r4]\n\t"
         "adcxq %[hi], %[r0]\n\t"
         "adoxq %[z], %[r0]\n\t"
         "movq %[r1], %%rdx\n\t"
         "imulq %[inv], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p0], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r1]\n\t"
         "adoxq %[hi], %[r2]\n\t"
-        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p1], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r2]\n\t"
         "adoxq %[hi], %[r3]\n\t"
-        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p2], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r3]\n\t"
         "adoxq %[hi], %[r4]\n\t"
-        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p3], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r4]\n\t"
         "adoxq %[hi], %[r0]\n\t"
         "adcxq %[z], %[r0]\n\t"
-        "movq 16(%[b]), %%rdx\n\t"
+        "movq %[b2], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a0], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r2]\n\t"
         "adcxq %[hi], %[r3]\n\t"
-        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a1], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r3]\n\t"
         "adcxq %[hi], %[r4]\n\t"
-        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a2], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r4]\n\t"
         "adcxq %[hi], %[r0]\n\t"
-        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a3], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r0]\n\t"
         "adcxq %[hi], %[r1]\n\t"
         "adoxq %[z], %[r1]\n\t"
         "movq %[r2], %%rdx\n\t"
         "imulq %[inv], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p0], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r2]\n\t"
         "adoxq %[hi], %[r3]\n\t"
-        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p1], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r3]\n\t"
         "adoxq %[hi], %[r4]\n\t"
-        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p2], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r4]\n\t"
         "adoxq %[hi], %[r0]\n\t"
-        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p3], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r0]\n\t"
         "adoxq %[hi], %[r1]\n\t"
         "adcxq %[z], %[r1]\n\t"
-        "movq 24(%[b]), %%rdx\n\t"
+        "movq %[b3], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a0], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r3]\n\t"
         "adcxq %[hi], %[r4]\n\t"
-        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a1], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r4]\n\t"
         "adcxq %[hi], %[r0]\n\t"
-        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a2], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r0]\n\t"
         "adcxq %[hi], %[r1]\n\t"
-        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "mulxq %[a3], %[lo], %[hi]\n\t"
         "adoxq %[lo], %[r1]\n\t"
         "adcxq %[hi], %[r2]\n\t"
         "adoxq %[z], %[r2]\n\t"
         "movq %[r3], %%rdx\n\t"
         "imulq %[inv], %%rdx\n\t"
         "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p0], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r3]\n\t"
         "adoxq %[hi], %[r4]\n\t"
-        "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p1], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r4]\n\t"
         "adoxq %[hi], %[r0]\n\t"
-        "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p2], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r0]\n\t"
         "adoxq %[hi], %[r1]\n\t"
-        "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+        "mulxq %[p3], %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r1]\n\t"
         "adoxq %[hi], %[r2]\n\t"
         "adcxq %[z], %[r2]\n\t"
         : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4),
           [lo] "=&r"(lo), [hi] "=&r"(hi)
-        : [a] "r"(av), [b] "r"(bv), [p] "r"(p), [inv] "m"(inv), [z] "m"(zero)
-        : "rdx", "cc", "memory");
+        : [a0] "r"(a.l0), [a1] "r"(a.l1), [a2] "r"(a.l2), [a3] "r"(a.l3),
+          [b0] "rm"(b.l0), [b1] "rm"(b.l1), [b2] "rm"(b.l2), [b3] "rm"(b.l3),
+          [p0] "m"(p[0]), [p1] "m"(p[1]), [p2] "m"(p[2]), [p3] "m"(p[3]),
+          [inv] "rm"(inv), [z] "m"(zk_zero_word)
+        : "rdx", "cc");
     /* The result is (r4, r0, r1, r2), below 2p. */
     return zk_reduce_once(r4, r0, r1, r2, p[0], p[1], p[2], p[3]);
 }
@@ -215,12 +226,25 @@ ZK_INLINE zk_limbs4 zk_mont_mul_best(zk_limbs4 a, zk_limbs4 b,
                                      uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t inv) {
 #if defined(__x86_64__)
     if (__builtin_expect(zk_has_adx, 1)) {
+        /* With constant p (every caller), these comparisons fold and the kernel addresses the
+         * modulus in read-only data instead of a stack copy made on each call. */
+        if (p0 == zk_bn254_fq_modulus[0] && p1 == zk_bn254_fq_modulus[1] &&
+            p2 == zk_bn254_fq_modulus[2] && p3 == zk_bn254_fq_modulus[3])
+            return zk_mont_mul_adx(a, b, zk_bn254_fq_modulus, inv);
+        if (p0 == zk_bn254_fr_modulus[0] && p1 == zk_bn254_fr_modulus[1] &&
+            p2 == zk_bn254_fr_modulus[2] && p3 == zk_bn254_fr_modulus[3])
+            return zk_mont_mul_adx(a, b, zk_bn254_fr_modulus, inv);
         const uint64_t pv[4] = { p0, p1, p2, p3 };
         return zk_mont_mul_adx(a, b, pv, inv);
     }
 #endif
     return zk_mont_mul(a, b, p0, p1, p2, p3, inv);
 }
+
+/* Cache hints for the MSM's batched bucket additions, whose operands (a bucket, a point) are
+ * scattered: fetch the line at p ahead of a read, or ahead of a write. */
+ZK_INLINE void zk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+ZK_INLINE void zk_prefetch_for_write(const void *p) { __builtin_prefetch(p, 1, 3); }
 
 /* (a + b) mod p for a, b < p < 2^254 (the sum cannot carry out of 256 bits). Branch-free. */
 ZK_INLINE zk_limbs4 zk_mod_add(zk_limbs4 a, zk_limbs4 b,
