@@ -62,15 +62,29 @@ public struct EvaluationDomain: Sendable {
         ntt(&a, threads: threads)
     }
 
-    /// Evaluations at g·ω^i → coefficients.
+    /// Evaluations at g·ω^i → coefficients (the 1/n of the inverse transform folded into the
+    /// coset's powers).
     public func cosetINTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        intt(&a, threads: threads)
-        distributePowers(&a, cosetShiftInverse)
+        transform(&a, inverseTwiddles, threads: threads)
+        distributePowers(&a, cosetShiftInverse, startingAt: sizeInverse)
+    }
+
+    /// Evaluations at ω^i → evaluations at g·ω^i: `intt` then `cosetNTT`, with the 1/n and the
+    /// coset's powers applied in one pass (the prover's A, B, C columns).
+    public func cosetEvaluations(fromEvaluations a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        transform(&a, inverseTwiddles, threads: threads)
+        distributePowers(&a, cosetShift, startingAt: sizeInverse)
+        transform(&a, twiddles, threads: threads)
     }
 
     /// a[i] *= g^i.
     public func distributePowers(_ a: inout [Fr], _ g: Fr) {
-        var p = Fr.one
+        distributePowers(&a, g, startingAt: .one)
+    }
+
+    /// a[i] *= s·g^i.
+    func distributePowers(_ a: inout [Fr], _ g: Fr, startingAt s: Fr) {
+        var p = s
         for i in 0..<a.count { a[i] = a[i] * p; p = p * g }
     }
 
@@ -107,17 +121,22 @@ public struct EvaluationDomain: Sendable {
                 while half < n {
                     let stride = n / (2 * half)
                     let h = half
-                    // Butterfly number b in 0..<n/2 → block b / h, offset b % h.
+                    // Butterfly number b in 0..<n/2 → block b / h, offset j = b % h, stepped
+                    // without a division; offset 0 has twiddle ω⁰ = 1 and no multiplication
+                    // (every butterfly of the first stage, n/2 of the 17·n/2 at n = 2^17).
                     let body: (Int, Int) -> Void = { lo, hi in
+                        if lo >= hi { return }
+                        var j = lo % h
+                        var i0 = (lo / h) * 2 * h + j
                         var b = lo
                         while b < hi {
-                            let blk = b / h, j = b - blk * h
-                            let i0 = blk * 2 * h + j, i1 = i0 + h
-                            let v = p[i1] * t[j * stride]
+                            let i1 = i0 + h
                             let u = p[i0]
+                            let v = j == 0 ? p[i1] : p[i1] * t[j * stride]
                             p[i0] = u + v
                             p[i1] = u - v
-                            b += 1
+                            b += 1; j += 1; i0 += 1
+                            if j == h { j = 0; i0 += h }
                         }
                     }
                     if parallel {

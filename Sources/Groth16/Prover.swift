@@ -101,9 +101,9 @@ public enum Groth16Prover {
         for i in 0...cs.numPublic { a[m + i] = w[i] }
 
         progress("ntt", 6 * n)
-        domain.intt(&a, threads: threads); domain.cosetNTT(&a, threads: threads)
-        domain.intt(&b, threads: threads); domain.cosetNTT(&b, threads: threads)
-        domain.intt(&c, threads: threads); domain.cosetNTT(&c, threads: threads)
+        domain.cosetEvaluations(fromEvaluations: &a, threads: threads)
+        domain.cosetEvaluations(fromEvaluations: &b, threads: threads)
+        domain.cosetEvaluations(fromEvaluations: &c, threads: threads)
         let zInv = (domain.cosetShift.power(UInt64(n)) - .one).inverse()!
         for i in 0..<n { a[i] = (a[i] * b[i] - c[i]) * zInv }
         domain.cosetINTT(&a, threads: threads)

@@ -77,6 +77,31 @@ final class NTTTests: XCTestCase {
         }
     }
 
+    /// The fused evaluations → coset evaluations pass equals intt then cosetNTT, and both
+    /// match naive evaluation on the coset; sizes cover the multi-threaded stages (≥ 2^14).
+    func testCosetEvaluationsFromEvaluations() throws {
+        var rng = SeededRNG(seed: 52)
+        for logN in [0, 1, 2, 3, 5, 14, 15] {
+            let d = try EvaluationDomain(minSize: 1 << logN)
+            let evals = (0..<d.size).map { _ in Fr.random(using: &rng) }
+            for t in [1, 2, 3] {
+                var fused = evals, plain = evals
+                d.cosetEvaluations(fromEvaluations: &fused, threads: t)
+                d.intt(&plain, threads: t)
+                let coeffs = plain
+                d.cosetNTT(&plain, threads: t)
+                XCTAssertEqual(fused, plain, "n = \(d.size) threads \(t)")
+                if logN <= 5 {
+                    var w = d.cosetShift
+                    for i in 0..<d.size { XCTAssertEqual(fused[i], naiveEvaluate(coeffs, at: w)); w = w * d.omega }
+                }
+                var back = fused
+                d.cosetINTT(&back, threads: t)
+                XCTAssertEqual(back, coeffs, "n = \(d.size) threads \(t)")
+            }
+        }
+    }
+
     func testDomainLimits() throws {
         XCTAssertThrowsError(try EvaluationDomain(minSize: (1 << 28) + 1))
         let d = try EvaluationDomain(minSize: 1000)
