@@ -96,15 +96,21 @@ public struct BuildDirectory {
         let clock = ContinuousClock()
         let t0 = clock.now
         progress("load key", 0)
-        let key = try ProvingKey(contentsOfFile: provingKeyPath)
-        let t1 = clock.now
+        // With more than one thread the key loads (read, digest, point checks) while the
+        // kernels run and the witness is synthesised: the two are independent until here.
+        let loading = KeyLoad(path: provingKeyPath, clock: clock)
+        let group = DispatchGroup()
+        if threads > 1 { DispatchQueue.global().async(group: group) { loading.run() } } else { loading.run() }
         progress("run kernels", model.ops.count)
+        let t1 = clock.now
         let trace = try ModelExecutor.run(model, inputs: q, threads: threads, trace: true)
         let t2 = clock.now
         progress("witness", manifest.wires)
         let interface: CircuitInterface = manifest.shard.map { .shard(index: $0.index) } ?? .model(manifest.inputVisibility)
         let circuit = try ModelCircuit.synthesize(model, digest: try manifest.boundDigest(), interface: interface,
                                                   values: trace.values, salts: salts)
+        group.wait()
+        let key = try loading.result!.get()
         guard let witness = circuit.witness else { throw CompileError("no witness was produced") }
         guard circuit.r1cs == key.r1cs else {
             throw CompileError("\(provingKeyPath): the proving key is for another circuit than \(modelPath); run setup again")
@@ -116,8 +122,22 @@ public struct BuildDirectory {
         func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         return InferenceProof(proof: proof, publicValues: Array(witness[1...key.r1cs.numPublic]), witness: witness,
                               outputsInt: outputsInt, outputs: model.dequantizeOutputs(outputsInt),
-                              timings: ["load_key_s": s(t1 - t0), "kernels_s": s(t2 - t1), "witness_s": s(t3 - t2),
+                              timings: ["load_key_s": s(loading.elapsed), "kernels_s": s(t2 - t1), "witness_s": s(t3 - t2),
                                         "groth16_s": s(t4 - t3), "total_s": s(t4 - t0)])
+    }
+}
+
+/// Loading a proving key, possibly on another thread; `result` and `elapsed` are read after it ran.
+private final class KeyLoad: @unchecked Sendable {
+    let path: String
+    let clock: ContinuousClock
+    var result: Result<ProvingKey, Error>?
+    var elapsed: Duration = .zero
+    init(path: String, clock: ContinuousClock) { self.path = path; self.clock = clock }
+    func run() {
+        let start = clock.now
+        result = Result { try ProvingKey(contentsOfFile: path) }
+        elapsed = clock.now - start
     }
 }
 
