@@ -317,30 +317,29 @@ public enum ModelCircuit {
             // Input and output activations are bound by commitments with private salts; the
             // outputs are range-checked to their declared bounds where the gadgets' own bounds
             // do not already imply them (the packing is injective only within them).
-            cs.beginScope("input commitment")
-            let (c0, w0) = (cs.numConstraints, cs.numWires)
-            let inSalt = cs.alloc(.privateInput, value: salts.input)
-            let inLC = TensorCommitment.commit(cs, model.inputs.map { signals[$0]! }, layouts: model.inputs.map { .init(model.tensors[$0]) },
-                                               salt: LinearCombination(wire: inSalt))
-            let inWire = cs.alloc(.publicInput, value: cs.value(of: inLC))
-            cs.enforceZero(LinearCombination(wire: inWire) - inLC)
-            layers.append(LayerStats(op: "InputCommitment", output: "input commitment", shape: [1], constraints: cs.numConstraints - c0,
-                                     variables: cs.numWires - w0, bits: 254))
-            cs.beginScope("output commitment")
-            let (c1, w1) = (cs.numConstraints, cs.numWires)
-            for t in model.outputs {
-                let info = model.tensors[t]
-                for sig in signals[t]! where sig.lower < info.lower || sig.upper > info.upper {
-                    Gadgets.rangeCheck(cs, sig, lower: info.lower, upper: info.upper)
+            /// A public wire equal to the commitment of `ids` under a fresh private salt wire,
+            /// recorded as one layer; `prepare` adds constraints that belong to it first.
+            func commit(_ ids: [TensorID], salt: Fr, op: String, label: String, prepare: () -> Void = {}) {
+                cs.beginScope(label)
+                let (c0, w0) = (cs.numConstraints, cs.numWires)
+                prepare()
+                let saltWire = cs.alloc(.privateInput, value: salt)
+                let lc = TensorCommitment.commit(cs, ids.map { signals[$0]! }, layouts: ids.map { .init(model.tensors[$0]) },
+                                                 salt: LinearCombination(wire: saltWire))
+                let wire = cs.alloc(.publicInput, value: cs.value(of: lc))
+                cs.enforceZero(LinearCombination(wire: wire) - lc)
+                layers.append(LayerStats(op: op, output: label, shape: [1], constraints: cs.numConstraints - c0,
+                                         variables: cs.numWires - w0, bits: 254))
+            }
+            commit(model.inputs, salt: salts.input, op: "InputCommitment", label: "input commitment")
+            commit(model.outputs, salt: salts.output, op: "OutputCommitment", label: "output commitment") {
+                for t in model.outputs {
+                    let info = model.tensors[t]
+                    for sig in signals[t]! where sig.lower < info.lower || sig.upper > info.upper {
+                        Gadgets.rangeCheck(cs, sig, lower: info.lower, upper: info.upper)
+                    }
                 }
             }
-            let outSalt = cs.alloc(.privateInput, value: salts.output)
-            let outLC = TensorCommitment.commit(cs, model.outputs.map { signals[$0]! }, layouts: model.outputs.map { .init(model.tensors[$0]) },
-                                                salt: LinearCombination(wire: outSalt))
-            let outWire = cs.alloc(.publicInput, value: cs.value(of: outLC))
-            cs.enforceZero(LinearCombination(wire: outWire) - outLC)
-            layers.append(LayerStats(op: "OutputCommitment", output: "output commitment", shape: [1], constraints: cs.numConstraints - c1,
-                                     variables: cs.numWires - w1, bits: 254))
         }
 
         if cs.computesWitness, let bad = cs.firstViolation() {
