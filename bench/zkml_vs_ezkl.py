@@ -71,11 +71,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from splice_section import splice  # noqa: E402  (bench/splice_section.py, beside this script)
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SELF = os.path.abspath(__file__)
 VECTORS = os.path.join(REPO, "vectors", "digits_vectors.json")
-MARK_BEGIN = "<!-- zkml_vs_ezkl:begin -->"
-MARK_END = "<!-- zkml_vs_ezkl:end -->"
+SECTION = "zkml_vs_ezkl"  # docs/PERFORMANCE.md's <!-- zkml_vs_ezkl:begin/end --> section
 GROTH16_PROOF_BYTES = 256  # A (G1, 64) + B (G2, 128) + C (G1, 64), uncompressed affine
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -759,19 +761,7 @@ def markdown(run, machine, models):
 
 
 def rewrite_section(path, text):
-    body = MARK_BEGIN + "\n" + text + MARK_END
-    old = ""
-    if os.path.exists(path):
-        with open(path) as f:
-            old = f.read()
-    b, e = old.find(MARK_BEGIN), old.find(MARK_END)
-    if b >= 0 and e > b:
-        new = old[:b] + body + old[e + len(MARK_END):]
-    else:
-        new = old.rstrip("\n") + ("\n\n" if old else "") + body + "\n"
-    with open(path + ".tmp", "w") as f:
-        f.write(new)
-    os.replace(path + ".tmp", path)
+    splice(path, SECTION, text)
 
 
 # =============================================================================================
