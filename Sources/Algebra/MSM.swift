@@ -4,9 +4,10 @@ import Foundation
 /// Multi-scalar multiplication Σ kᵢ·Pᵢ by Pippenger's bucket method with signed digits
 /// and batch-affine bucket accumulation.
 ///
-/// - Scalars equal to 0 are skipped and scalars equal to 1 cost one mixed addition: zkML
-///   witnesses are mostly range-check bits. The number of windows follows the longest
-///   scalar, so small scalars use only the low windows.
+/// - Scalars equal to 0 are skipped and scalars equal to ±1 cost one mixed addition: zkML
+///   witnesses are mostly range-check bits. A scalar above r/2 is taken as −(r − k) on −P.
+///   Small and large scalars form two bucket MSMs, each with as many windows as its longest
+///   scalar needs, so small scalars use only the low windows.
 /// - On G1 and G2 each full-size scalar is split by the GLV endomorphism (`BN254GLV`) into
 ///   two scalars below 2¹²⁷ on P and φ(P) ((βx, y) on G1, (β²x, y) on G2): half the windows,
 ///   twice the points, while that pays (up to 2^17 points). MSMs of at most 24 points use
@@ -68,6 +69,11 @@ public enum MSM {
 
     /// Σ scalars[i]·bases[i] with the window width forced (`nil`: chosen by size) and the GLV
     /// split (G1 and G2) switched on or off; for tests and benchmarks. Traps when the lengths differ.
+    ///
+    /// On several threads a large MSM is cut into contiguous parts of the points, one
+    /// single-threaded MSM each: the scalar preparation (signs, GLV, digits) and the direct
+    /// additions then run in parallel too, and the parts are balanced by construction. A
+    /// forced window width keeps one MSM whose windows are spread over the threads.
     @inlinable
     public static func multiply<C: CurveParameters>(
         bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int,
@@ -75,47 +81,135 @@ public enum MSM {
     ) -> JacobianPoint<C> {
         precondition(bases.count == scalars.count, "MSM: \(bases.count) bases but \(scalars.count) scalars")
         precondition(forced.map { (1...15).contains($0) } ?? true, "MSM: window width must be 1...15")
-        let glv = endomorphism && (C.self == BN254G1.self || C.self == BN254G2.self) && endomorphismPays(points: bases.count)
-        let capacity = (glv ? 2 : 1) * bases.count
-        // The points' coordinates, packed (x, y) and 64-byte aligned: one cache line per G1 point.
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(1, 2 * capacity) * MemoryLayout<C.Field>.stride, alignment: 64)
-        defer { raw.deallocate() }
-        let coords = raw.bindMemory(to: C.Field.self, capacity: 2 * capacity)
-        var ks = [(UInt64, UInt64, UInt64, UInt64)]()
-        ks.reserveCapacity(capacity)
-        var direct = JacobianPoint<C>.infinity
-        var orAll: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        @inline(__always) func push(_ p: AffinePoint<C>, _ k: (UInt64, UInt64, UInt64, UInt64)) {
-            let i = ks.count
-            (coords + 2 * i).initialize(to: p.x)
-            (coords + 2 * i + 1).initialize(to: p.y)
-            ks.append(k)
-            orAll.0 |= k.0; orAll.1 |= k.1; orAll.2 |= k.2; orAll.3 |= k.3
+        let n = bases.count
+        let parts = forced == nil ? max(1, min(threads, n / minimumPartSize)) : 1
+        if parts == 1 {
+            return multiplyPart(bases: bases, scalars: scalars, threads: threads, windowBits: forced, endomorphism: endomorphism)
         }
-        for (b, s) in zip(bases, scalars) {
+        var partial = [JacobianPoint<C>](repeating: .infinity, count: parts)
+        partial.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            parallelFor(parts, threads: parts) { t in
+                let lo = t * n / parts, hi = (t + 1) * n / parts
+                o[t] = multiplyPart(bases: bases[(bases.startIndex + lo)..<(bases.startIndex + hi)],
+                                    scalars: scalars[(scalars.startIndex + lo)..<(scalars.startIndex + hi)],
+                                    threads: 1, windowBits: nil, endomorphism: endomorphism)
+            }
+        }
+        return partial.reduce(.infinity, +)
+    }
+
+    /// Below this many points per thread an MSM is not cut into parts (its windows are
+    /// spread over the threads instead).
+    @usableFromInline static var minimumPartSize: Int { 4096 }
+
+    /// Scalar-size classes tried as the cut between the small-scalar MSM and the large one.
+    @usableFromInline static var smallScalarCuts: [Int] { [8, 16, 32, 64] }
+
+    /// One MSM over `threads` threads (its windows in parallel).
+    ///
+    /// Each scalar k is taken as k or as −(r − k) on −P, whichever is shorter, so the small
+    /// negative values of zkML witnesses (r − 3, say) cost what small positive ones do. Then
+    /// the scalars are split by size into two bucket MSMs, small and large, at the cut that
+    /// minimises the estimated cost: a few full-size scalars no longer make every small one
+    /// pay for all the windows. Large scalars go through the GLV split when it pays.
+    @inlinable
+    static func multiplyPart<C: CurveParameters>(
+        bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int,
+        windowBits forced: Int?, endomorphism: Bool
+    ) -> JacobianPoint<C> {
+        typealias Limbs = (UInt64, UInt64, UInt64, UInt64)
+        let glvCurve = endomorphism && (C.self == BN254G1.self || C.self == BN254G2.self)
+        let r = FrParameters.modulus
+        // Pass 1: signed scalars, their bit lengths (0: skipped) and a histogram of them.
+        let count = bases.count
+        var ks = [Limbs](repeating: (0, 0, 0, 0), count: count)
+        var lengths = [UInt8](repeating: 0, count: count)
+        var negated = [Bool](repeating: false, count: count)
+        var histogram = [Int](repeating: 0, count: 257)
+        var direct = JacobianPoint<C>.infinity
+        for (i, (b, s)) in zip(bases, scalars).enumerated() {
             if s.isZero || b.isInfinity { continue }
             if s == Fr.one { direct += b; continue }
-            let k = s.canonicalLimbs
-            if !glv || (k.3 == 0 && k.2 == 0 && k.1 >> 63 == 0) { push(b, k); continue }
+            var k = s.canonicalLimbs
+            var bits = bitLength(k)
+            if bits >= 253 {
+                // r − k, shorter when k is "negative" (above r/2 ≈ 2^252.6).
+                let (d0, b0) = r.0.subtractingReportingOverflow(k.0)
+                let (t1, b1a) = r.1.subtractingReportingOverflow(k.1)
+                let (d1, b1b) = t1.subtractingReportingOverflow(b0 ? 1 : 0)
+                let (t2, b2a) = r.2.subtractingReportingOverflow(k.2)
+                let (d2, b2b) = t2.subtractingReportingOverflow((b1a || b1b) ? 1 : 0)
+                let d3 = r.3 &- k.3 &- ((b2a || b2b) ? 1 : 0)
+                let nk = (d0, d1, d2, d3)
+                let nbits = bitLength(nk)
+                if nbits < bits {
+                    if nk == (1, 0, 0, 0) { direct += -b; continue }
+                    k = nk; bits = nbits; negated[i] = true
+                }
+            }
+            ks[i] = k
+            lengths[i] = UInt8(bits)
+            histogram[bits] += 1
+        }
+        // The cut: scalars of at most `cut` bits form the small MSM (0: no small MSM).
+        @inline(__always) func groupCost(points: Int, bits: Int) -> Double {
+            points == 0 ? 0 : bestWindow(points: points, scalarBits: bits).cost
+        }
+        var longest = 0
+        for b in stride(from: 256, through: 1, by: -1) where histogram[b] > 0 { longest = b; break }
+        if longest == 0 { return direct }
+        let full = (128...256).reduce(0) { $0 + histogram[$1] }
+        let glv = glvCurve && full > 0 && endomorphismPays(points: full)
+        func largeShape(above cut: Int) -> (points: Int, bits: Int) {
+            let mid = (cut + 1...127).reduce(0) { $0 + histogram[$1] }
+            let points = (glv ? 2 * full : full) + mid
+            let bits = glv ? min(longest, 127) : longest
+            return (points, points == 0 ? 0 : bits)
+        }
+        var cut = 0
+        let unsplit = largeShape(above: 0)
+        var best = groupCost(points: unsplit.points, bits: unsplit.bits)
+        for candidate in smallScalarCuts where candidate < longest {
+            let small = (1...candidate).reduce(0) { $0 + histogram[$1] }
+            if small == 0 { continue }
+            let smallBits = (1...candidate).last { histogram[$0] > 0 }!
+            let large = largeShape(above: candidate)
+            let cost = groupCost(points: small, bits: smallBits) + groupCost(points: large.points, bits: large.bits)
+            if cost < best { best = cost; cut = candidate }
+        }
+        // Pass 2: the points of each group, packed (x, y) and 64-byte aligned.
+        let small = cut == 0 ? 0 : (1...cut).reduce(0) { $0 + histogram[$1] }
+        let smallGroup = PreparedPoints<C>(capacity: small)
+        let largeGroup = PreparedPoints<C>(capacity: (glv ? 2 : 1) * (count - small))
+        for (i, b) in bases.enumerated() {
+            let bits = Int(lengths[i])
+            if bits == 0 { continue }
+            let p = negated[i] ? -b : b
+            let k = ks[i]
+            if bits <= cut { smallGroup.push(p, k); continue }
+            if !glv || bits <= 127 { largeGroup.push(p, k); continue }
             // GLV: k = k1 + k2·λ with |k1|, |k2| < 2^127, on ±P and ±φ(P).
             let (k1, k2) = BN254GLV.decompose(canonical: k)
-            @inline(__always) func half(_ h: BN254GLV.HalfScalar, _ p: AffinePoint<C>) {
+            @inline(__always) func half(_ h: BN254GLV.HalfScalar, _ q: AffinePoint<C>) {
                 if h.isZero { return }
-                let q = h.isNegative ? -p : p
-                if h.lo == 1 && h.hi == 0 { direct += q } else { push(q, (h.lo, h.hi, 0, 0)) }
+                let q = h.isNegative ? -q : q
+                if h.lo == 1 && h.hi == 0 { direct += q } else { largeGroup.push(q, (h.lo, h.hi, 0, 0)) }
             }
-            half(k1, b)
-            half(k2, glvEndomorphism(b))
+            half(k1, p)
+            half(k2, glvEndomorphism(p))
         }
-        let n = ks.count
-        if n == 0 { return direct }
-        let bits = bitLength(orAll)
-        if forced == nil && n <= MSM.strausLimit {
-            return straus(coordinates: coords, scalars: ks, bits: bits) + direct
+        var total = direct
+        for group in [smallGroup, largeGroup] where group.count > 0 {
+            let bits = bitLength(group.orAll)
+            if forced == nil && group.count <= MSM.strausLimit {
+                total += straus(coordinates: group.coordinates, scalars: group.scalars, bits: bits)
+            } else {
+                let c = forced ?? windowBits(points: group.count, scalarBits: bits)
+                total += pippenger(coordinates: group.coordinates, scalars: group.scalars, bits: bits, c: c, threads: threads)
+            }
         }
-        let c = forced ?? windowBits(points: n, scalarBits: bits)
-        return pippenger(coordinates: coords, scalars: ks, bits: bits, c: c, threads: threads) + direct
+        return total
     }
 
     /// φ(P) = [λ]P on G1 or G2 (`BN254GLV`); only called for those two curves.
@@ -315,6 +409,39 @@ public enum MSM {
     }
 }
 
+
+/// The points and scalars of one bucket MSM: coordinates packed (x, y) in 64-byte-aligned
+/// raw memory (one cache line per G1 point), scalars beside them, and the OR of all scalars
+/// (whose bit length bounds the windows).
+@usableFromInline
+final class PreparedPoints<C: CurveParameters> {
+    @usableFromInline let coordinates: UnsafeMutablePointer<C.Field>
+    @usableFromInline var scalars: [(UInt64, UInt64, UInt64, UInt64)] = []
+    @usableFromInline var orAll: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline let capacity: Int
+
+    @inlinable init(capacity: Int) {
+        self.capacity = capacity
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, 2 * capacity) * MemoryLayout<C.Field>.stride, alignment: 64)
+        coordinates = raw.bindMemory(to: C.Field.self, capacity: max(1, 2 * capacity))
+        scalars.reserveCapacity(capacity)
+    }
+
+    @inlinable deinit { UnsafeMutableRawPointer(coordinates).deallocate() }
+
+    @inlinable var count: Int { scalars.count }
+
+    @inlinable @inline(__always)
+    func push(_ p: AffinePoint<C>, _ k: (UInt64, UInt64, UInt64, UInt64)) {
+        let i = scalars.count
+        precondition(i < capacity, "PreparedPoints: more points than reserved")
+        (coordinates + 2 &* i).initialize(to: p.x)
+        (coordinates + (2 &* i &+ 1)).initialize(to: p.y)
+        scalars.append(k)
+        orAll.0 |= k.0; orAll.1 |= k.1; orAll.2 |= k.2; orAll.3 |= k.3
+    }
+}
 
 /// Affine buckets whose additions are queued and carried out in batches sharing one
 /// inversion.

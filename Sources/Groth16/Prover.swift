@@ -32,28 +32,15 @@ public enum Groth16Prover {
         progress("msm", 4 * cs.numWires + h.count)
         let np = cs.numPublic
         let priv = Array(w[(np + 1)...])
-        // The four MSMs; G2 is the heaviest, so it runs beside the G1 ones.
-        var aSum = G1.infinity, b1Sum = G1.infinity, lSum = G1.infinity, hSum = G1.infinity
-        var b2Sum = G2.infinity
-        let inner = max(1, threads / 2)
-        if threads > 1 {
-            parallelFor(2, threads: 2) { job in
-                if job == 0 {
-                    b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: inner)
-                } else {
-                    aSum = MSM.multiply(bases: pk.a, scalars: w, threads: inner)
-                    b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: inner)
-                    lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: inner)
-                    hSum = MSM.multiply(bases: pk.h, scalars: Array(h.prefix(pk.h.count)), threads: inner)
-                }
-            }
-        } else {
-            aSum = MSM.multiply(bases: pk.a, scalars: w, threads: 1)
-            b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: 1)
-            b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: 1)
-            lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: 1)
-            hSum = MSM.multiply(bases: pk.h, scalars: Array(h.prefix(pk.h.count)), threads: 1)
-        }
+        // The five MSMs one after another, each on every thread: a large MSM is cut into
+        // equal parts of its points (see `MSM.multiply`), which balances the threads better than
+        // running the G2 MSM beside the G1 ones.
+        let hScalars = Array(h.prefix(pk.h.count))
+        let aSum = MSM.multiply(bases: pk.a, scalars: w, threads: threads)
+        let b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: threads)
+        let b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: threads)
+        let lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: threads)
+        let hSum = MSM.multiply(bases: pk.h, scalars: hScalars, threads: threads)
         let delta1 = G1(pk.deltaG1)
         let a = aSum + pk.alphaG1 + delta1 * r
         let b2 = b2Sum + pk.betaG2 + G2(pk.deltaG2) * s

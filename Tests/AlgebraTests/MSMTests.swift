@@ -32,6 +32,52 @@ final class MSMTests: XCTestCase {
                        -MSM.multiply(bases: Array(bases.prefix(40)), scalars: [Fr](repeating: .one, count: 40)))
     }
 
+    /// zkML-like scalars: mostly 0 and ±1, many small of both signs, a few mid-size and
+    /// full-size ones; the small ones form their own bucket MSM (and negative ones are taken as
+    /// −(r − k) on −P), which must not change the sum.
+    static func witnessLikeScalars(_ n: Int, rng: inout SeededRNG) -> [Fr] {
+        (0..<n).map { i in
+            switch i % 10 {
+            case 0, 1, 2: return .zero
+            case 3, 4: return .one
+            case 5: return -Fr.one
+            case 6: return Fr(rng.next() % 200)
+            case 7: return -Fr(rng.next() % 70_000)
+            case 8: return i % 30 == 8 ? Fr(rng.next() >> 20) : -Fr(rng.next() >> 30)
+            default: return i % 50 == 9 ? Fr.random(using: &rng) : Fr(rng.next() % 16)
+            }
+        }
+    }
+
+    func testWitnessLikeScalarsMatchNaiveSum() {
+        var rng = SeededRNG(seed: 43)
+        for n in [40, 700, 3000] {
+            let bases = G1.batchNormalize((0..<n).map { _ in G1.generator * Fr.random(using: &rng) })
+            let scalars = Self.witnessLikeScalars(n, rng: &rng)
+            let expected = MSM.naive(bases: bases, scalars: scalars)
+            XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 1), expected, "n=\(n)")
+            XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 2), expected, "n=\(n), 2 threads")
+        }
+        let g2 = G2.batchNormalize((0..<300).map { _ in G2.generator * Fr.random(using: &rng) })
+        let s2 = Self.witnessLikeScalars(300, rng: &rng)
+        XCTAssertEqual(MSM.multiply(bases: g2, scalars: s2, threads: 1), MSM.naive(bases: g2, scalars: s2))
+    }
+
+    /// On several threads a large MSM is cut into parts of its points; the sum is the same as
+    /// on one thread and with a forced window width (one MSM, windows over the threads).
+    func testLargeMSMCutIntoPartsEqualsSingleThreaded() {
+        var rng = SeededRNG(seed: 44)
+        let pool = G1.batchNormalize((0..<97).map { _ in G1.generator * Fr.random(using: &rng) })
+        for (n, witnessLike) in [(9000, true), (8192 + 5, false)] {
+            let bases = (0..<n).map { pool[($0 * 31) % pool.count] }
+            let scalars = witnessLike ? Self.witnessLikeScalars(n, rng: &rng) : (0..<n).map { _ in Fr.random(using: &rng) }
+            let one = MSM.multiply(bases: bases, scalars: scalars, threads: 1)
+            XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 2), one, "n=\(n)")
+            XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 3), one, "n=\(n)")
+            XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: 2, windowBits: 9, endomorphism: false), one)
+        }
+    }
+
     func testWindowBitsGrowWithSize() {
         XCTAssertEqual(MSM.windowBits(for: 1), 3)
         XCTAssertLessThan(MSM.windowBits(for: 1 << 10), MSM.windowBits(for: 1 << 20))
