@@ -110,9 +110,9 @@ public struct BuildDirectory {
         let circuit = try ModelCircuit.synthesize(model, digest: try manifest.boundDigest(), interface: interface,
                                                   values: trace.values, salts: salts)
         group.wait()
-        let key = try loading.result!.get()
+        let keyFile = try loading.result!.get()
         guard let witness = circuit.witness else { throw CompileError("no witness was produced") }
-        guard circuit.r1cs == key.r1cs else {
+        guard let key = keyFile.key(matching: circuit.r1cs) else {
             throw CompileError("\(provingKeyPath): the proving key is for another circuit than \(modelPath); run setup again")
         }
         let t3 = clock.now
@@ -131,12 +131,12 @@ public struct BuildDirectory {
 private final class KeyLoad: @unchecked Sendable {
     let path: String
     let clock: ContinuousClock
-    var result: Result<ProvingKey, Error>?
+    var result: Result<ProvingKeyFile, Error>?
     var elapsed: Duration = .zero
     init(path: String, clock: ContinuousClock) { self.path = path; self.clock = clock }
     func run() {
         let start = clock.now
-        result = Result { try ProvingKey(contentsOfFile: path) }
+        result = Result { try ProvingKeyFile(contentsOfFile: path) }
         elapsed = clock.now - start
     }
 }

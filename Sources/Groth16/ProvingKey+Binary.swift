@@ -66,6 +66,29 @@ extension ProvingKey {
     }
 
     public init(contentsOfFile path: String) throws {
+        self = try ProvingKeyFile(contentsOfFile: path).key()
+    }
+
+    public init(binaryData data: Data, file: String = "circuit.pk") throws {
+        self = try ProvingKeyFile(binaryData: data, file: file).key()
+    }
+}
+
+/// A proving-key file read and checked (magic, version, digest, every point) but for its
+/// constraint system, which stays as the raw bytes of its sections until asked for.
+///
+/// The model prover synthesises the same constraint system from the circuit while the key
+/// loads; `key(matching:)` then compares it with the file's bytes in place instead of
+/// building a second copy (one pair of arrays per linear combination) and comparing the two.
+public struct ProvingKeyFile: Sendable {
+    public let file: String
+    let points: ProvingKey
+    let meta: (wires: Int, publicOutputs: Int, publicInputs: Int, privateInputs: Int, constraints: Int, labels: UInt64)
+    /// Sections 9 (constraints) and 10 (wire labels), copied out of the mapped file.
+    let constraintBytes: [UInt8]
+    let labelBytes: [UInt8]
+
+    public init(contentsOfFile path: String) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
             throw FormatError(file: path, field: "", "cannot read the file")
@@ -74,7 +97,8 @@ extension ProvingKey {
     }
 
     public init(binaryData data: Data, file: String = "circuit.pk") throws {
-        self = try data.withUnsafeBytes { raw -> ProvingKey in
+        self.file = file
+        let parsed = try data.withUnsafeBytes { raw in
             var r = ByteReader(raw, file: file)
             guard try r.bytes(4, "magic") == ProvingKey.magic else {
                 throw FormatError(file: file, field: "magic", "not a zkshard proving key (expected \"zkpk\")")
@@ -98,7 +122,7 @@ extension ProvingKey {
             // The digest covers everything before it, so it must be the last section.
             guard dg.end == raw.count else { throw FormatError(file: file, field: "digest", "is not the last section") }
             let expected = try dg.bytes(32, "digest")
-            guard sha256(Array(raw[0..<digestAt])) == expected else {
+            guard sha256(UnsafeRawBufferPointer(rebasing: raw[0..<digestAt])) == expected else {
                 throw FormatError(file: file, field: "digest", "SHA-256 mismatch: the file is corrupt")
             }
             func need(_ t: UInt32, _ name: String) throws -> ByteReader {
@@ -131,10 +155,29 @@ extension ProvingKey {
             let c6 = Int(try s6.u32("B2 count"))
             guard c6 * 128 <= s6.remaining else { throw FormatError(file: file, field: "B2", "truncated: \(c6) points claimed") }
             let b2 = try (0..<c6).map { _ in try s6.g2("B2") }
-            var s9 = try need(9, "constraints")
+            for (name, sec) in [("meta", meta), ("fixed points", fixed), ("B2", s6)] where sec.remaining != 0 {
+                throw FormatError(file: file, field: name, "\(sec.remaining) unexpected bytes at the end of the section")
+            }
+            // The shape checks need only the counts; the constraints come later.
+            let shape = R1CS(numWires: nw, numPublicOutputs: po, numPublicInputs: pi, numPrivateInputs: pv,
+                             constraints: [], wireToLabel: [], numLabels: labels)
+            let vk = VerifyingKey(alpha: g1s[0], beta: g2s[0], gamma: g2s[1], delta: g2s[2], ic: ic)
+            let pk = ProvingKey(verifyingKey: vk, alphaG1: g1s[0], betaG1: g1s[1], deltaG1: g1s[2], betaG2: g2s[0],
+                                deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: shape)
+            try pk.validateShape(file: file, constraints: m)
+            let s9 = try need(9, "constraints"), s10 = try need(10, "wire labels")
+            return (pk, (nw, po, pi, pv, m, labels), Array(s9.rest), Array(s10.rest))
+        }
+        (points, meta, constraintBytes, labelBytes) = (parsed.0, parsed.1, parsed.2, parsed.3)
+    }
+
+    /// The key with its constraint system parsed from the file.
+    public func key() throws -> ProvingKey {
+        let constraints = try constraintBytes.withUnsafeBytes { raw in
+            var s9 = ByteReader(raw, file: file)
             var constraints = [R1CS.Constraint]()
-            constraints.reserveCapacity(min(m, s9.remaining / 12))
-            for k in 0..<m {
+            constraints.reserveCapacity(min(meta.constraints, raw.count / 12))
+            for k in 0..<meta.constraints {
                 var lcs = [R1CS.LinearCombination]()
                 for part in ["A", "B", "C"] {
                     let field = "constraint \(k) \(part)"
@@ -144,26 +187,76 @@ extension ProvingKey {
                     ws.reserveCapacity(t); cs.reserveCapacity(t)
                     for _ in 0..<t {
                         let w = try s9.u32(field)
-                        guard Int(w) < nw else { throw FormatError(file: file, field: field, "wire \(w) ≥ \(nw) wires") }
+                        guard Int(w) < meta.wires else { throw FormatError(file: file, field: field, "wire \(w) ≥ \(meta.wires) wires") }
                         ws.append(w); cs.append(try s9.fr(field))
                     }
                     lcs.append(R1CS.LinearCombination(wires: ws, coefficients: cs))
                 }
                 constraints.append(R1CS.Constraint(a: lcs[0], b: lcs[1], c: lcs[2]))
             }
-            var s10 = try need(10, "wire labels")
-            let wl = try (0..<nw).map { _ in try s10.u64("wire labels") }
-            for (name, sec) in [("meta", meta), ("fixed points", fixed), ("B2", s6), ("constraints", s9), ("wire labels", s10)] where sec.remaining != 0 {
-                throw FormatError(file: file, field: name, "\(sec.remaining) unexpected bytes at the end of the section")
+            if s9.remaining != 0 {
+                throw FormatError(file: file, field: "constraints", "\(s9.remaining) unexpected bytes at the end of the section")
             }
-            let cs = R1CS(numWires: nw, numPublicOutputs: po, numPublicInputs: pi, numPrivateInputs: pv,
-                          constraints: constraints, wireToLabel: wl, numLabels: labels)
-            let vk = VerifyingKey(alpha: g1s[0], beta: g2s[0], gamma: g2s[1], delta: g2s[2], ic: ic)
-            let pk = ProvingKey(verifyingKey: vk, alphaG1: g1s[0], betaG1: g1s[1], deltaG1: g1s[2], betaG2: g2s[0],
-                                deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: cs)
-            try pk.validateShape(file: file)
-            do { try cs.validate() } catch let e as FormatError { throw e.at(file: file) }
-            return pk
+            return constraints
+        }
+        let wl = try labelBytes.withUnsafeBytes { raw in
+            var s10 = ByteReader(raw, file: file)
+            let wl = try (0..<meta.wires).map { _ in try s10.u64("wire labels") }
+            if s10.remaining != 0 {
+                throw FormatError(file: file, field: "wire labels", "\(s10.remaining) unexpected bytes at the end of the section")
+            }
+            return wl
+        }
+        let cs = R1CS(numWires: meta.wires, numPublicOutputs: meta.publicOutputs, numPublicInputs: meta.publicInputs,
+                      numPrivateInputs: meta.privateInputs, constraints: constraints, wireToLabel: wl, numLabels: meta.labels)
+        do { try cs.validate() } catch let e as FormatError { throw e.at(file: file) }
+        var pk = points
+        pk.r1cs = cs
+        return pk
+    }
+
+    /// The key with `r1cs` as its constraint system when the file holds exactly that system
+    /// (counts, every term, wire labels); nil when it holds another.
+    public func key(matching r1cs: R1CS) -> ProvingKey? {
+        guard meta.wires == r1cs.numWires, meta.publicOutputs == r1cs.numPublicOutputs,
+              meta.publicInputs == r1cs.numPublicInputs, meta.privateInputs == r1cs.numPrivateInputs,
+              meta.constraints == r1cs.constraints.count, meta.labels == r1cs.numLabels,
+              labelBytes.count == 8 * r1cs.numWires, constraintsMatch(r1cs) else { return nil }
+        let labelsMatch = labelBytes.withUnsafeBytes { raw in
+            r1cs.wireToLabel.enumerated().allSatisfy { i, l in raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) == l.littleEndian }
+        }
+        guard labelsMatch else { return nil }
+        var pk = points
+        pk.r1cs = r1cs
+        return pk
+    }
+
+    /// Whether section 9 is byte for byte the encoding of r1cs's constraints.
+    func constraintsMatch(_ r1cs: R1CS) -> Bool {
+        constraintBytes.withUnsafeBytes { raw in
+            var o = 0
+            let end = raw.count
+            @inline(__always) func next32() -> UInt32? {
+                guard o + 4 <= end else { return nil }
+                defer { o += 4 }
+                return UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+            }
+            @inline(__always) func next64() -> UInt64? {
+                guard o + 8 <= end else { return nil }
+                defer { o += 8 }
+                return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+            }
+            for c in r1cs.constraints {
+                for lc in [c.a, c.b, c.c] {
+                    guard next32() == UInt32(lc.wires.count) else { return false }
+                    for i in 0..<lc.wires.count {
+                        let v = lc.coefficients[i].v
+                        guard next32() == lc.wires[i], next64() == v.0, next64() == v.1,
+                              next64() == v.2, next64() == v.3 else { return false }
+                    }
+                }
+            }
+            return o == end
         }
     }
 }
@@ -206,6 +299,8 @@ struct ByteReader {
     init(_ raw: UnsafeRawBufferPointer, file: String, offset: Int, end: Int) { base = raw; self.file = file; self.offset = offset; self.end = end }
 
     var remaining: Int { end - offset }
+    /// The bytes not read yet.
+    var rest: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: base[offset..<end]) }
 
     mutating func take(_ n: Int, _ field: String) throws -> Int {
         guard n >= 0, n <= remaining else { throw FormatError(file: file, field: field, "truncated: needs \(n) bytes, \(remaining) left") }

@@ -32,9 +32,10 @@ public struct ProvingKey: Sendable, Equatable {
         self.l = l; self.h = h; self.domainSize = domainSize; self.r1cs = r1cs
     }
 
-    /// Checks the counts agree with each other and with the constraint system.
-    public func validateShape(file: String) throws {
-        let w = r1cs.numWires, p = r1cs.numPublic
+    /// Checks the counts agree with each other and with the constraint system (of
+    /// `constraints` constraints when given, else of `r1cs`'s).
+    public func validateShape(file: String, constraints: Int? = nil) throws {
+        let w = r1cs.numWires, p = r1cs.numPublic, m = constraints ?? r1cs.constraints.count
         func need(_ ok: Bool, _ field: String, _ msg: String) throws {
             if !ok { throw FormatError(file: file, field: field, msg) }
         }
@@ -44,7 +45,7 @@ public struct ProvingKey: Sendable, Equatable {
         try need(l.count == w - p - 1, "L", "has \(l.count) points for \(w - p - 1) private wires")
         try need(verifyingKey.ic.count == p + 1, "IC", "has \(verifyingKey.ic.count) points for \(p) public values")
         try need(domainSize > 0 && domainSize & (domainSize - 1) == 0, "domainSize", "\(domainSize) is not a power of two")
-        try need(domainSize >= r1cs.constraints.count + p + 1, "domainSize", "\(domainSize) is too small for \(r1cs.constraints.count) constraints")
+        try need(domainSize >= m + p + 1, "domainSize", "\(domainSize) is too small for \(m) constraints")
         try need(h.count == domainSize - 1, "H", "has \(h.count) points for a domain of \(domainSize)")
     }
 }

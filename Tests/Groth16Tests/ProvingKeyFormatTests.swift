@@ -145,6 +145,28 @@ final class ProvingKeyFormatTests: XCTestCase {
         XCTAssertTrue(try Groth16Verifier.verify(back.verifyingKey, proof: proof, publicInputs: Self.circuit.publicValues))
     }
 
+    /// `key(matching:)` takes the caller's constraint system only when the file holds exactly
+    /// it: any changed count, term, coefficient or wire label gives nil.
+    func testKeyMatchingAcceptsOnlyTheSameConstraintSystem() throws {
+        let file = try ProvingKeyFile(binaryData: Data(Self.bytes), file: "test.pk")
+        let cs = Self.key.r1cs
+        XCTAssertEqual(file.key(matching: cs), Self.key)
+        XCTAssertEqual(try file.key(), Self.key)
+        var variants: [(String, R1CS)] = []
+        var c = cs; c.constraints[3].b.coefficients[0] = c.constraints[3].b.coefficients[0] + .one; variants.append(("coefficient", c))
+        c = cs; c.constraints[5].a.wires[0] ^= 1; variants.append(("wire", c))
+        c = cs; c.constraints[0].c = R1CS.LinearCombination(); variants.append(("dropped terms", c))
+        c = cs; c.constraints.removeLast(); variants.append(("fewer constraints", c))
+        c = cs; c.constraints.append(cs.constraints[0]); variants.append(("more constraints", c))
+        c = cs; c.wireToLabel[2] += 7; variants.append(("wire label", c))
+        c = cs; c.numLabels += 1; variants.append(("label count", c))
+        c = cs; c.numPrivateInputs += 1; variants.append(("private inputs", c))
+        c = cs; (c.constraints[1].a, c.constraints[1].b) = (c.constraints[1].b, c.constraints[1].a); variants.append(("A and B swapped", c))
+        for (what, v) in variants where v != cs {
+            XCTAssertNil(file.key(matching: v), what)
+        }
+    }
+
     func testRejectsWrongMagicAndVersion() {
         var b = Self.bytes
         b[0] = UInt8(ascii: "Z")
