@@ -107,8 +107,9 @@ public struct BuildDirectory {
         let t2 = clock.now
         progress("witness", manifest.wires)
         let interface: CircuitInterface = manifest.shard.map { .shard(index: $0.index) } ?? .model(manifest.inputVisibility)
+        // The prover checks every constraint; its error is mapped back to the layer below.
         let circuit = try ModelCircuit.synthesize(model, digest: try manifest.boundDigest(), interface: interface,
-                                                  values: trace.values, salts: salts)
+                                                  values: trace.values, salts: salts, checkTrace: false)
         group.wait()
         let keyFile = try loading.result!.get()
         guard let witness = circuit.witness else { throw CompileError("no witness was produced") }
@@ -116,7 +117,13 @@ public struct BuildDirectory {
             throw CompileError("\(provingKeyPath): the proving key is for another circuit than \(modelPath); run setup again")
         }
         let t3 = clock.now
-        let proof = try Groth16Prover.prove(key, witness: witness, threads: threads, progress: progress)
+        let proof: Proof
+        do {
+            proof = try Groth16Prover.prove(key, witness: witness, threads: threads, progress: progress)
+        } catch let e as ProverError {
+            guard let k = e.unsatisfiedConstraint else { throw e }
+            throw CompileError(traceViolation: k, label: circuit.label(ofConstraint: k))
+        }
         let t4 = clock.now
         let outputsInt = model.outputs.map { trace.values[$0] }
         func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

@@ -16,6 +16,11 @@ public struct LayerStats: Codable, Equatable, Sendable {
 public struct CompileError: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
+
+    /// A trace that breaks constraint `k` of layer `label`: the kernels and the circuit disagree.
+    public init(traceViolation k: Int, label: String) {
+        description = "the trace does not satisfy constraint \(k) (\(label)): the kernels' values disagree with the circuit"
+    }
 }
 
 /// Whether the model's input tensors are private witness values or public inputs.
@@ -66,6 +71,13 @@ public enum ModelCircuit {
         public var witness: [Fr]?
         public var layers: [LayerStats]
         public var layout: PublicLayout
+        /// (first constraint, label) of each scope, in order, for naming a constraint's layer.
+        public var scopes: [(start: Int, label: String)]
+
+        /// The label of the layer constraint `k` belongs to.
+        public func label(ofConstraint k: Int) -> String {
+            scopes.last { $0.start <= k }?.label ?? "circuit"
+        }
     }
 
     /// - Parameters:
@@ -79,8 +91,12 @@ public enum ModelCircuit {
     /// - Parameters:
     ///   - interface: a whole-model circuit or one shard's (see `CircuitInterface`).
     ///   - salts: the commitment salts of a shard circuit (witness mode).
+    ///   - checkTrace: in witness mode, refuse a trace that breaks a constraint, naming the layer.
+    ///     A caller that hands the witness to the Groth16 prover, which checks every constraint
+    ///     anyway, passes false and names the layer from the prover's error (`label(ofConstraint:)`).
     public static func synthesize(_ model: QuantizedModel, digest: Fr, interface: CircuitInterface,
-                                  values: [[Int64]]?, salts: CommitmentSalts = CommitmentSalts()) throws -> Result {
+                                  values: [[Int64]]?, salts: CommitmentSalts = CommitmentSalts(),
+                                  checkTrace: Bool = true) throws -> Result {
         let inputVisibility: InputVisibility
         let shardIndex: Int?
         switch interface {
@@ -342,14 +358,15 @@ public enum ModelCircuit {
             }
         }
 
-        if cs.computesWitness, let bad = cs.firstViolation() {
-            throw CompileError("the trace does not satisfy constraint \(bad.index) (\(bad.label)): the kernels' values disagree with the circuit")
+        if cs.computesWitness && checkTrace, let bad = cs.firstViolation() {
+            throw CompileError(traceViolation: bad.index, label: bad.label)
         }
         let (r1cs, witness, _) = cs.finish()
         let layout = PublicLayout(outputCounts: model.outputs.map { model.tensors[$0].count },
                                   inputCounts: model.inputs.map { model.tensors[$0].count },
                                   inputVisibility: inputVisibility, shardIndex: shardIndex)
-        return Result(r1cs: r1cs, witness: witness, layers: layers, layout: layout)
+        return Result(r1cs: r1cs, witness: witness, layers: layers, layout: layout,
+                      scopes: cs.scopes.map { (start: $0.0, label: $0.1) })
 
     }
 

@@ -4,6 +4,13 @@ import Verifier
 
 public struct ProverError: Error, CustomStringConvertible {
     public var description: String
+    /// The first constraint the witness breaks, when that is the error.
+    public var unsatisfiedConstraint: Int?
+
+    public init(description: String, unsatisfiedConstraint: Int? = nil) {
+        self.description = description
+        self.unsatisfiedConstraint = unsatisfiedConstraint
+    }
 }
 
 public enum Groth16Prover {
@@ -83,7 +90,7 @@ public enum Groth16Prover {
             }
         }
         if bad != Int.max {
-            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)")
+            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)", unsatisfiedConstraint: bad)
         }
         for i in 0...cs.numPublic { a[m + i] = w[i] }
 
