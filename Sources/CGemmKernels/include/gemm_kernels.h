@@ -28,4 +28,12 @@ int zk_gemm_cpu_has_avx2(void);
  * zk_gemm_cpu_has_avx2() is nonzero. */
 void zk_gemm_tile_avx2(int rows, const int32_t *a, const int32_t *b, intptr_t pairs, int32_t *tile);
 
+/* Packs `rows` rows of int64 values (row r at src + r*ld, k values each) as the A side: groups
+ * of ZK_GEMM_MR rows, in a group of n rows pair q of row i at word q*n + i, group g starting
+ * at word g*ZK_GEMM_MR*ceil(k/2); an odd k gets a zero high half in its last pair.
+ * Returns the OR of v ^ (v >> 63) over all values (a magnitude bound, as in the Swift
+ * `_packA`). The words are only meaningful when that OR is below 2^15 (every value fits in
+ * int16); otherwise the caller discards them. Only call when zk_gemm_cpu_has_avx2() is nonzero. */
+uint64_t zk_gemm_pack_a_i64_avx2(const int64_t *src, intptr_t rows, intptr_t k, intptr_t ld, int32_t *dst);
+
 #endif

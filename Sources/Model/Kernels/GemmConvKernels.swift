@@ -94,7 +94,8 @@ public final class PreparedGemm: @unchecked Sendable {
             guard let packed else { return (gemm64(xp, rows: rows, threads: threads), .int64) }
             // Pack optimistically; the range seen while packing decides whether the packing holds.
             let a = _AlignedBuffer<Int32>(count: _packedASize(rows: rows, pairs: (k + 1) / 2), zeroed: false)
-            let xr = _Magnitude(bits: _packAParallel(xp.baseAddress!, rows: rows, k: k, ld: k, into: a.pointer, threads: threads))
+            let xr = _Magnitude(bits: _packAParallel(xp.baseAddress!, rows: rows, k: k, ld: k, into: a.pointer,
+                                                            threads: threads, microkernel: microkernel))
             guard xr.fitsInt16,
                   let plan = _GemmPlan(rows: rows, cols: n, k: k, maxAbsA: xr.bound, maxAbsB: maxAbsW,
                                        sumBound: _product(xr.bound, maxRowAbsSum))

@@ -1,3 +1,4 @@
+import CGemmKernels
 import Dispatch
 
 // The int16 GEMM engine behind the fast Gemm and Conv kernels.
@@ -89,20 +90,30 @@ struct _Magnitude {
     @inlinable var bound: Int64 { bits == 0 ? 1 : Int64(1) << (64 - bits.leadingZeroBitCount) }
 }
 
-/// `_packA` split over row groups on up to `threads` threads; returns the OR of all parts.
-@inlinable
-func _packAParallel<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld: Int,
-                                                          into dst: UnsafeMutablePointer<Int32>, threads: Int) -> UInt64 {
+/// `_packA` of Int64 rows, by the AVX2 packer in CGemmKernels when `microkernel` is `.avx2`
+/// (same words whenever every value fits in int16, same returned bound always).
+@usableFromInline
+func _packA64(_ src: UnsafePointer<Int64>, rows: Int, k: Int, ld: Int, into dst: UnsafeMutablePointer<Int32>,
+              microkernel: Int16Microkernel) -> UInt64 {
+    if microkernel == .avx2 { return zk_gemm_pack_a_i64_avx2(src, rows, k, ld, dst) }
+    return _packA(src, rows: rows, k: k, ld: ld, into: dst)
+}
+
+/// `_packA64` split over row groups on up to `threads` threads; returns the OR of all parts.
+@usableFromInline
+func _packAParallel(_ src: UnsafePointer<Int64>, rows: Int, k: Int, ld: Int,
+                    into dst: UnsafeMutablePointer<Int32>, threads: Int, microkernel: Int16Microkernel) -> UInt64 {
     let groups = (rows + _mr - 1) / _mr, pairs = (k + 1) / 2
     // Below about 64 Ki values a second thread costs more than it saves.
     let parts = min(threads, max(1, rows * k / 65536), groups)
-    if parts <= 1 { return _packA(src, rows: rows, k: k, ld: ld, into: dst) }
+    if parts <= 1 { return _packA64(src, rows: rows, k: k, ld: ld, into: dst, microkernel: microkernel) }
     let seen = UnsafeMutablePointer<UInt64>.allocate(capacity: parts)
     defer { seen.deallocate() }
     DispatchQueue.concurrentPerform(iterations: parts) { t in
         let g0 = t * groups / parts, g1 = (t + 1) * groups / parts
         let r0 = g0 * _mr, r1 = min(rows, g1 * _mr)
-        seen[t] = r1 > r0 ? _packA(src + r0 * ld, rows: r1 - r0, k: k, ld: ld, into: dst + r0 * pairs) : 0
+        seen[t] = r1 > r0 ? _packA64(src + r0 * ld, rows: r1 - r0, k: k, ld: ld, into: dst + r0 * pairs,
+                                      microkernel: microkernel) : 0
     }
     var bits: UInt64 = 0
     for t in 0..<parts { bits |= seen[t] }
