@@ -16,6 +16,16 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Run only the shapes whose key contains this text.")
     var only: String?
 
+    @Option(help: "GEMM tile kernel: avx2 or baseline (default: the fastest this CPU runs).")
+    var microkernel: String?
+
+    func chosenMicrokernel() throws -> Int16Microkernel {
+        guard let microkernel else { return .best }
+        guard let k = Int16Microkernel(rawValue: microkernel) else { throw ValidationError("--microkernel: avx2 or baseline") }
+        guard k.isAvailable else { throw ValidationError("--microkernel \(microkernel): not available on this CPU") }
+        return k
+    }
+
     /// One benchmark shape: a prepared op and its input.
     struct Shape {
         var key: String
@@ -28,12 +38,13 @@ struct BenchKernels: ParsableCommand {
         func values(_ n: Int) -> [Int64] { (0..<n).map { _ in Int64(Int8(truncatingIfNeeded: rng.next())) } }
         func weights(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(Int8(truncatingIfNeeded: rng.next())) } }
         var out: [Shape] = []
+        let mk = try chosenMicrokernel()
         for (m, n, k) in [(1, 1024, 1024), (64, 1024, 1024), (256, 256, 256)] {
             let key = "gemm_\(m)x\(n)x\(k)"
             guard only.map({ key.contains($0) }) ?? true else { continue }
             let g = try PreparedGemm(Gemm(input: 0, output: 1, n: n, k: k, weights: weights(n * k), bias: values(n)))
             let x = values(m * k)
-            out.append(Shape(key: key, macs: g.macs(rows: m)) { t in try g.run(x, threads: t) })
+            out.append(Shape(key: key, macs: g.macs(rows: m)) { t in try g.runReportingPath(x, threads: t, microkernel: mk).values })
         }
         for (c, h, w, o, kh, s, p) in [(64, 56, 56, 64, 3, 1, 1), (3, 224, 224, 32, 3, 2, 1)] {
             let key = "conv_\(c)x\(h)x\(w)_\(o)x\(kh)x\(kh)_s\(s)"
@@ -42,7 +53,7 @@ struct BenchKernels: ParsableCommand {
                           strides: [s, s], pads: [p, p, p, p], dilations: [1, 1], groups: 1)
             let conv = try PreparedConv(op, inputShape: [1, c, h, w])
             let x = values(c * h * w)
-            out.append(Shape(key: key, macs: conv.geometry.macs) { t in try conv.run(x, threads: t) })
+            out.append(Shape(key: key, macs: conv.geometry.macs) { t in try conv.runReportingPath(x, threads: t, microkernel: mk).values })
         }
         return out
     }
@@ -72,7 +83,7 @@ struct BenchKernels: ParsableCommand {
             rows.append((s.key, one, all))
         }
         if common.json {
-            var obj: [String: Any] = ["threads": t, "unit": "GOP/s"]
+            var obj: [String: Any] = ["threads": t, "unit": "GOP/s", "microkernel": try chosenMicrokernel().rawValue]
             for (k, one, all) in rows {
                 obj[k + "_1thread"] = one
                 if let all { obj[k + "_\(t)threads"] = all }

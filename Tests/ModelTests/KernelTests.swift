@@ -342,3 +342,67 @@ final class KernelElementTests: XCTestCase {
         XCTAssertEqual(Kernels.clamp(xs[0], lower: -5, upper: 1000), ReferenceKernels.clamp(xs[0], lower: -5, upper: 1000))
     }
 }
+
+/// The AVX2 microkernel (C, runtime-dispatched) against the Swift baseline kernel on the same
+/// packed operands: ragged row groups, partial panels, odd K, int32 and int32-block accumulation.
+final class KernelMicrokernelTests: XCTestCase {
+    func testBestKernelIsAVX2WhenAvailable() {
+        // The other kernel tests run `.best`, so on an AVX2 machine they test the AVX2 kernel.
+        XCTAssertEqual(Int16Microkernel.best, Int16Microkernel.avx2.isAvailable ? .avx2 : .baseline)
+        XCTAssertTrue(Int16Microkernel.baseline.isAvailable)
+    }
+
+    func testGemmKernelsAgree() throws {
+        guard Int16Microkernel.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
+        var rng = SeededRNG(seed: 20)
+        // (m, n, k): m around multiples of 6, n around multiples of 16, k odd and even.
+        let shapes = [(1, 1, 1), (1, 16, 2), (5, 15, 3), (6, 16, 7), (7, 17, 33), (11, 31, 64), (12, 32, 129),
+                      (13, 47, 255), (19, 1, 1000), (2, 50, 1001), (37, 65, 300), (64, 24, 77)]
+        var paths = Set<AccumulatorPath>()
+        for (m, n, k) in shapes {
+            // int8: int32 accumulation; int16 × wide weights: int32 blocks summed in int64.
+            for (x, w) in [(Int64(-128)...127, Int32(-128)...127), (-32768...32767, -16000...16000)] {
+                let op = Gemm(input: 0, output: 1, n: n, k: k, weights: randomWeights(n * k, w.lowerBound, w.upperBound, rng: &rng),
+                              bias: Bool.random(using: &rng) ? randomValues(n, -1000, 1000, rng: &rng) : [])
+                let input = randomValues(m * k, x.lowerBound, x.upperBound, rng: &rng)
+                let prepared = try PreparedGemm(op)
+                let expected = try ReferenceKernels.gemm(input, op)
+                for threads in [1, 2] {
+                    let fast = try prepared.runReportingPath(input, threads: threads, microkernel: .avx2)
+                    let base = try prepared.runReportingPath(input, threads: threads, microkernel: .baseline)
+                    let what = "Gemm \(m)×\(n)×\(k) x∈\(x) threads \(threads)"
+                    XCTAssertEqual(fast.values, base.values, what)
+                    XCTAssertEqual(fast.values, expected, what)
+                    XCTAssertEqual(fast.path, base.path, what)
+                    paths.insert(fast.path)
+                }
+            }
+        }
+        XCTAssertEqual(paths, [.int32, .int32Blocks])
+    }
+
+    func testConvKernelsAgree() throws {
+        guard Int16Microkernel.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
+        var rng = SeededRNG(seed: 21)
+        // (channels, size, outputs, kernel, stride, pad): shifted-grid (stride 1) and im2col forms.
+        for (c, s, o, kk, stride, pad) in [(3, 9, 7, 3, 1, 1), (5, 13, 13, 3, 2, 1), (4, 17, 6, 1, 1, 0), (2, 11, 20, 5, 1, 2)] {
+            let weights = randomWeights(o * c * kk * kk, -128, 127, rng: &rng)
+            let op = Conv(input: 0, output: 1, weightShape: [o, c, kk, kk], weights: weights,
+                          bias: randomValues(o, -5000, 5000, rng: &rng), strides: [stride, stride],
+                          pads: [pad, pad, pad, pad], dilations: [1, 1], groups: 1)
+            let shape = [1, c, s, s]
+            let prepared = try PreparedConv(op, inputShape: shape)
+            for x in [Int64(-128)...127, -32768...32767] {
+                let input = randomValues(c * s * s, x.lowerBound, x.upperBound, rng: &rng)
+                let expected = try ReferenceKernels.conv(input, inputShape: shape, op)
+                for threads in [1, 2] {
+                    let fast = try prepared.runReportingPath(input, threads: threads, microkernel: .avx2)
+                    let base = try prepared.runReportingPath(input, threads: threads, microkernel: .baseline)
+                    XCTAssertEqual(fast.values, base.values, "Conv c\(c) s\(s) o\(o) k\(kk) x∈\(x) threads \(threads)")
+                    XCTAssertEqual(fast.values, expected, "Conv c\(c) s\(s) o\(o) k\(kk) x∈\(x) threads \(threads)")
+                    XCTAssertNotEqual(fast.path, .int64)
+                }
+            }
+        }
+    }
+}

@@ -81,8 +81,11 @@ public final class PreparedGemm: @unchecked Sendable {
         try runReportingPath(x, threads: threads).values
     }
 
-    /// `run`, also reporting the arithmetic used (for tests and benchmarks).
-    public func runReportingPath(_ x: [Int64], threads: Int = 1) throws -> (values: [Int64], path: AccumulatorPath) {
+    /// `run`, also reporting the arithmetic used (for tests and benchmarks); `microkernel` picks
+    /// the tile kernel (an unavailable one falls back to `.baseline`).
+    public func runReportingPath(_ x: [Int64], threads: Int = 1,
+                                 microkernel: Int16Microkernel = .best) throws -> (values: [Int64], path: AccumulatorPath) {
+        let microkernel = microkernel.isAvailable ? microkernel : .baseline
         let k = op.k, n = op.n
         guard x.count % k == 0 else { throw KernelError("Gemm: input of \(x.count) values is not rows of k = \(k)") }
         let rows = x.count / k
@@ -91,7 +94,8 @@ public final class PreparedGemm: @unchecked Sendable {
             guard let packed else { return (gemm64(xp, rows: rows, threads: threads), .int64) }
             // Pack optimistically; the range seen while packing decides whether the packing holds.
             let a = _AlignedBuffer<Int32>(count: _packedASize(rows: rows, pairs: (k + 1) / 2), zeroed: false)
-            let xr = _Magnitude(bits: _packAParallel(xp.baseAddress!, rows: rows, k: k, ld: k, into: a.pointer, threads: threads))
+            let xr = _Magnitude(bits: _packAParallel(xp.baseAddress!, rows: rows, k: k, ld: k, into: a.pointer,
+                                                            threads: threads, microkernel: microkernel))
             guard xr.fitsInt16,
                   let plan = _GemmPlan(rows: rows, cols: n, k: k, maxAbsA: xr.bound, maxAbsB: maxAbsW,
                                        sumBound: _product(xr.bound, maxRowAbsSum))
@@ -100,7 +104,7 @@ public final class PreparedGemm: @unchecked Sendable {
             let out: [Int64] = op.bias.withUnsafeBufferPointer { bp in
                 _uninitializedArray(rows * n) { o in
                     _runGemm(plan: plan, a: a.pointer, out: o, ldo: n, bias: bp.isEmpty ? .none : .columns(bp.baseAddress!),
-                             threads: threads, needsScratch: false) { r, _ in
+                             threads: threads, microkernel: microkernel, needsScratch: false) { r, _ in
                         UnsafePointer(packed.pointer + r.lowerBound * pairs * _nr)
                     }
                 }
@@ -184,8 +188,11 @@ public final class PreparedConv: @unchecked Sendable {
         try runReportingPath(x, threads: threads).values
     }
 
-    /// `run`, also reporting the arithmetic used (for tests and benchmarks).
-    public func runReportingPath(_ x: [Int64], threads: Int = 1) throws -> (values: [Int64], path: AccumulatorPath) {
+    /// `run`, also reporting the arithmetic used (for tests and benchmarks); `microkernel` picks
+    /// the tile kernel (an unavailable one falls back to `.baseline`).
+    public func runReportingPath(_ x: [Int64], threads: Int = 1,
+                                 microkernel: Int16Microkernel = .best) throws -> (values: [Int64], path: AccumulatorPath) {
+        let microkernel = microkernel.isAvailable ? microkernel : .baseline
         let g = geometry
         guard x.count == g.channels * g.height * g.width else { throw KernelError("Conv: \(x.count) input values, expected \(g.channels)×\(g.height)×\(g.width)") }
         let pixels = g.outHeight * g.outWidth
@@ -207,7 +214,7 @@ public final class PreparedConv: @unchecked Sendable {
                         for grp in 0..<g.groups {
                             _runGemm(plan: gridPlan, a: packed[grp].pointer, out: o + grp * og * pixels, ldo: pixels,
                                      columnMap: map.baseAddress!, bias: bp.isEmpty ? .none : .rows(bp.baseAddress! + grp * og),
-                                     threads: threads, needsScratch: true) { r, scratch in
+                                     threads: threads, microkernel: microkernel, needsScratch: true) { r, scratch in
                                 let zeros = UnsafeMutableRawPointer(scratch + r.count * pairs * _nr).assumingMemoryBound(to: Int16.self)
                                 grid.pack(group: grp, panels: r, zeros: zeros, into: scratch)
                                 return UnsafePointer(scratch)
@@ -229,7 +236,7 @@ public final class PreparedConv: @unchecked Sendable {
                     for grp in 0..<g.groups {
                         _runGemm(plan: plan, a: packed[grp].pointer, out: o + grp * og * pixels, ldo: pixels,
                                  bias: bp.isEmpty ? .none : .rows(bp.baseAddress! + grp * og),
-                                 threads: threads, needsScratch: true) { r, scratch in
+                                 threads: threads, microkernel: microkernel, needsScratch: true) { r, scratch in
                             let rows = UnsafeMutableRawPointer(scratch + r.count * pairs * _nr).assumingMemoryBound(to: Int16.self)
                             _packIm2col(input, g, group: grp, panels: r, rows: rows, into: scratch)
                             return UnsafePointer(scratch)

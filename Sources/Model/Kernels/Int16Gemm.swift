@@ -1,3 +1,4 @@
+import CGemmKernels
 import Dispatch
 
 // The int16 GEMM engine behind the fast Gemm and Conv kernels.
@@ -7,11 +8,11 @@ import Dispatch
 // provably fit in int32. K is padded to an even count with zeros and consumed in pairs.
 //
 // Packed layouts (all in int32 words, each word one (k even, k odd) pair of int16):
-// - A side ("rows", broadcast): groups of `_mr` rows; group g starts at word g·_mr·pairs·_aRep;
-//   inside a group of r rows, pair q of row i is at ((q·r + i)·_aRep) and repeated `_aRep` times.
+// - A side ("rows", broadcast): groups of `_mr` rows; group g starts at word g·_mr·pairs;
+//   inside a group of r rows, pair q of row i is at q·r + i.
 // - B side ("panels", vectors): panels of `_nr` columns; panel p starts at word p·pairs·_nr,
 //   pair q of column j at (q·_nr + j).
-// The microkernel holds an r × `_nr` tile of C in registers (r ≤ 6, two vectors per row).
+// The microkernel (`Int16Microkernel`) computes an r × `_nr` tile of C (r ≤ 6) in registers.
 
 /// 64-byte-aligned, zero-filled storage for packed operands and int32/int64 tiles.
 @usableFromInline
@@ -30,7 +31,7 @@ final class _AlignedBuffer<T>: @unchecked Sendable {
 /// Number of int32 words of a packed A side with `rows` rows and `pairs` K-pairs.
 @inline(__always) @usableFromInline
 func _packedASize(rows: Int, pairs: Int) -> Int {
-    ((rows + _mr - 1) / _mr) * _mr * pairs * _aRep
+    ((rows + _mr - 1) / _mr) * _mr * pairs
 }
 
 /// Number of int32 words of a packed B side with `cols` columns and `pairs` K-pairs.
@@ -49,23 +50,22 @@ func _packA<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, rows:
     var g0 = 0
     while g0 < rows {
         let r = min(_mr, rows - g0)
-        let base = dst + g0 * pairs * _aRep
-        let step = r * _aRep
+        let base = dst + g0 * pairs
         for i in 0..<r {
             let row = src + (g0 + i) * ld
-            var d = base + i * _aRep
+            var d = base + i
             for q in 0..<full {
                 let v0 = Int64(row[2 * q]), v1 = Int64(row[2 * q + 1])
                 bits |= UInt64(bitPattern: (v0 ^ (v0 &>> 63)) | (v1 ^ (v1 &>> 63)))
                 let w = Int32(bitPattern: UInt32(truncatingIfNeeded: v0) & 0xFFFF | UInt32(truncatingIfNeeded: v1) << 16)
-                for t in 0..<_aRep { d[t] = w }
-                d += step
+                d.pointee = w
+                d += r
             }
             if full < pairs {
                 let v0 = Int64(row[k - 1])
                 bits |= UInt64(bitPattern: v0 ^ (v0 &>> 63))
                 let w = Int32(bitPattern: UInt32(truncatingIfNeeded: v0) & 0xFFFF)
-                for t in 0..<_aRep { d[t] = w }
+                d.pointee = w
             }
         }
         g0 += _mr
@@ -90,20 +90,30 @@ struct _Magnitude {
     @inlinable var bound: Int64 { bits == 0 ? 1 : Int64(1) << (64 - bits.leadingZeroBitCount) }
 }
 
-/// `_packA` split over row groups on up to `threads` threads; returns the OR of all parts.
-@inlinable
-func _packAParallel<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, rows: Int, k: Int, ld: Int,
-                                                          into dst: UnsafeMutablePointer<Int32>, threads: Int) -> UInt64 {
+/// `_packA` of Int64 rows, by the AVX2 packer in CGemmKernels when `microkernel` is `.avx2`
+/// (same words whenever every value fits in int16, same returned bound always).
+@usableFromInline
+func _packA64(_ src: UnsafePointer<Int64>, rows: Int, k: Int, ld: Int, into dst: UnsafeMutablePointer<Int32>,
+              microkernel: Int16Microkernel) -> UInt64 {
+    if microkernel == .avx2 { return zk_gemm_pack_a_i64_avx2(src, rows, k, ld, dst) }
+    return _packA(src, rows: rows, k: k, ld: ld, into: dst)
+}
+
+/// `_packA64` split over row groups on up to `threads` threads; returns the OR of all parts.
+@usableFromInline
+func _packAParallel(_ src: UnsafePointer<Int64>, rows: Int, k: Int, ld: Int,
+                    into dst: UnsafeMutablePointer<Int32>, threads: Int, microkernel: Int16Microkernel) -> UInt64 {
     let groups = (rows + _mr - 1) / _mr, pairs = (k + 1) / 2
     // Below about 64 Ki values a second thread costs more than it saves.
     let parts = min(threads, max(1, rows * k / 65536), groups)
-    if parts <= 1 { return _packA(src, rows: rows, k: k, ld: ld, into: dst) }
+    if parts <= 1 { return _packA64(src, rows: rows, k: k, ld: ld, into: dst, microkernel: microkernel) }
     let seen = UnsafeMutablePointer<UInt64>.allocate(capacity: parts)
     defer { seen.deallocate() }
     DispatchQueue.concurrentPerform(iterations: parts) { t in
         let g0 = t * groups / parts, g1 = (t + 1) * groups / parts
         let r0 = g0 * _mr, r1 = min(rows, g1 * _mr)
-        seen[t] = r1 > r0 ? _packA(src + r0 * ld, rows: r1 - r0, k: k, ld: ld, into: dst + r0 * pairs * _aRep) : 0
+        seen[t] = r1 > r0 ? _packA64(src + r0 * ld, rows: r1 - r0, k: k, ld: ld, into: dst + r0 * pairs,
+                                      microkernel: microkernel) : 0
     }
     var bits: UInt64 = 0
     for t in 0..<parts { bits |= seen[t] }
@@ -127,62 +137,78 @@ func _packB<T: FixedWidthInteger>(_ src: UnsafePointer<T>, cols: Int, k: Int, ld
     }
 }
 
-// MARK: - Microkernel
+// MARK: - Baseline microkernel
 
-/// tile[0..<rows][0..<_nr] = A-group · B-panel over `pairs` pairs (int32, wrapping). `a` points at
-/// pair 0 of a group of `rows` rows, `b` at pair 0 of a panel; `tile` is 32-byte aligned with rows
-/// `_nr` int32 apart.
+/// tile[0..<rows][cols] = A-group · B-panel over `pairs` pairs (int32, wrapping) for the panel's
+/// columns `cols` = [col0, col0 + 2·_lanes): two vectors per row, 12 accumulators for 6 rows
+/// (all 16 SSE registers would not hold a whole 16-column row set). `a` points at pair 0 of a
+/// group of `rows` rows, `b` at pair 0 of a panel; tile rows are `_nr` int32 apart.
 @inline(__always) @usableFromInline
 func _microkernel(rows: Int, a: UnsafePointer<Int32>, b: UnsafePointer<Int32>, pairs: Int,
-                  tile: UnsafeMutablePointer<Int32>) {
+                  tile: UnsafeMutablePointer<Int32>, col0: Int) {
     var c00 = _zero(), c01 = _zero(), c10 = _zero(), c11 = _zero(), c20 = _zero(), c21 = _zero()
     var c30 = _zero(), c31 = _zero(), c40 = _zero(), c41 = _zero(), c50 = _zero(), c51 = _zero()
-    var pa = a, pb = b
-    let aStep = rows * _aRep
+    var pa = a, pb = b + col0
     for _ in 0..<pairs {
         let b0 = _loadB(pb), b1 = _loadB(pb + _lanes)
-        let a0 = _loadA(pa)
+        let a0 = _broadcast(pa)
         c00 = _add(c00, _madd(a0, b0)); c01 = _add(c01, _madd(a0, b1))
         if rows > 1 {
-            let a1 = _loadA(pa + _aRep)
+            let a1 = _broadcast(pa + 1)
             c10 = _add(c10, _madd(a1, b0)); c11 = _add(c11, _madd(a1, b1))
         }
         if rows > 2 {
-            let a2 = _loadA(pa + 2 * _aRep)
+            let a2 = _broadcast(pa + 2)
             c20 = _add(c20, _madd(a2, b0)); c21 = _add(c21, _madd(a2, b1))
         }
         if rows > 3 {
-            let a3 = _loadA(pa + 3 * _aRep)
+            let a3 = _broadcast(pa + 3)
             c30 = _add(c30, _madd(a3, b0)); c31 = _add(c31, _madd(a3, b1))
         }
         if rows > 4 {
-            let a4 = _loadA(pa + 4 * _aRep)
+            let a4 = _broadcast(pa + 4)
             c40 = _add(c40, _madd(a4, b0)); c41 = _add(c41, _madd(a4, b1))
         }
         if rows > 5 {
-            let a5 = _loadA(pa + 5 * _aRep)
+            let a5 = _broadcast(pa + 5)
             c50 = _add(c50, _madd(a5, b0)); c51 = _add(c51, _madd(a5, b1))
         }
-        pa += aStep; pb += _nr
+        pa += rows; pb += _nr
     }
-    let t = UnsafeMutableRawPointer(tile).assumingMemoryBound(to: _V.self)
-    t[0] = c00; t[1] = c01
-    if rows > 1 { t[2] = c10; t[3] = c11 }
-    if rows > 2 { t[4] = c20; t[5] = c21 }
-    if rows > 3 { t[6] = c30; t[7] = c31 }
-    if rows > 4 { t[8] = c40; t[9] = c41 }
-    if rows > 5 { t[10] = c50; t[11] = c51 }
+    let t = UnsafeMutableRawPointer(tile + col0)
+    func store(_ i: Int, _ lo: _V, _ hi: _V) {
+        t.storeBytes(of: lo, toByteOffset: i * _nr * 4, as: _V.self)
+        t.storeBytes(of: hi, toByteOffset: (i * _nr + _lanes) * 4, as: _V.self)
+    }
+    store(0, c00, c01)
+    if rows > 1 { store(1, c10, c11) }
+    if rows > 2 { store(2, c20, c21) }
+    if rows > 3 { store(3, c30, c31) }
+    if rows > 4 { store(4, c40, c41) }
+    if rows > 5 { store(5, c50, c51) }
 }
 
-@inline(never) @usableFromInline func _kernel1(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 1, a: a, b: b, pairs: p, tile: t) }
-@inline(never) @usableFromInline func _kernel2(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 2, a: a, b: b, pairs: p, tile: t) }
-@inline(never) @usableFromInline func _kernel3(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 3, a: a, b: b, pairs: p, tile: t) }
-@inline(never) @usableFromInline func _kernel4(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 4, a: a, b: b, pairs: p, tile: t) }
-@inline(never) @usableFromInline func _kernel5(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 5, a: a, b: b, pairs: p, tile: t) }
-@inline(never) @usableFromInline func _kernel6(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _microkernel(rows: 6, a: a, b: b, pairs: p, tile: t) }
-
+/// The whole r × `_nr` tile, in `_nr / (2·_lanes)` column strips.
 @inline(__always) @usableFromInline
-func _kernel(rows: Int) -> (UnsafePointer<Int32>, UnsafePointer<Int32>, Int, UnsafeMutablePointer<Int32>) -> Void {
+func _baselineTile(rows: Int, a: UnsafePointer<Int32>, b: UnsafePointer<Int32>, pairs: Int,
+                   tile: UnsafeMutablePointer<Int32>) {
+    var col0 = 0
+    while col0 < _nr {
+        _microkernel(rows: rows, a: a, b: b, pairs: pairs, tile: tile, col0: col0)
+        col0 += 2 * _lanes
+    }
+}
+
+@inline(never) @usableFromInline func _kernel1(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _baselineTile(rows: 1, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel2(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _baselineTile(rows: 2, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel3(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _baselineTile(rows: 3, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel4(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _baselineTile(rows: 4, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel5(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _baselineTile(rows: 5, a: a, b: b, pairs: p, tile: t) }
+@inline(never) @usableFromInline func _kernel6(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ p: Int, _ t: UnsafeMutablePointer<Int32>) { _baselineTile(rows: 6, a: a, b: b, pairs: p, tile: t) }
+
+/// The baseline kernel for groups of `rows` rows.
+@inline(__always) @usableFromInline
+func _baselineKernel(rows: Int) -> (UnsafePointer<Int32>, UnsafePointer<Int32>, Int, UnsafeMutablePointer<Int32>) -> Void {
     switch rows {
     case 1: return _kernel1
     case 2: return _kernel2
@@ -230,7 +256,7 @@ struct _GemmPlan {
         guard !o, pairBound <= limit / 2 else { return nil }
         // An A micro-panel (one group, one K-block) should stay in L1 (about 16 KiB).
         let groupRows = min(rows, _mr)
-        var kc = max(16, (16 * 1024) / (groupRows * _aRep * 4))
+        var kc = max(16, (16 * 1024) / (groupRows * 4))
         if let sumBound, sumBound <= limit {
             wide = false        // sumBound bounds Σ|A·B|, so every partial sum fits in int32 too
         } else {
@@ -267,7 +293,8 @@ enum _Bias {
 /// followed by panels.count·_nr more words of workspace, when `needsScratch`).
 @usableFromInline
 func _runGemm(plan: _GemmPlan, a: UnsafePointer<Int32>, out: UnsafeMutablePointer<Int64>, ldo: Int,
-              columnMap: UnsafePointer<Int>? = nil, bias: _Bias, threads: Int, needsScratch: Bool,
+              columnMap: UnsafePointer<Int>? = nil, bias: _Bias, threads: Int, microkernel: Int16Microkernel,
+              needsScratch: Bool,
               packB: (Range<Int>, UnsafeMutablePointer<Int32>) -> UnsafePointer<Int32>) {
     let rows = plan.rows, cols = plan.cols, pairs = plan.pairs, kc = plan.kcPairs
     let panels = (cols + _nr - 1) / _nr
@@ -296,8 +323,8 @@ func _runGemm(plan: _GemmPlan, a: UnsafePointer<Int32>, out: UnsafeMutablePointe
                 let kp = min(kc, pairs - q0), first = q0 == 0
                 for g in groupRange {
                     let r = min(_mr, rows - g * _mr)
-                    let kernel = _kernel(rows: r)
-                    let aBlock = a + g * _mr * pairs * _aRep + q0 * r * _aRep
+                    let kernel = microkernel.tileFunction(rows: r)
+                    let aBlock = a + g * _mr * pairs + q0 * r
                     for p in p0..<p1 {
                         kernel(aBlock, bChunk + (p - p0) * pairs * _nr + q0 * _nr, kp, tile)
                         let c0 = p * _nr, width = min(_nr, cols - c0)

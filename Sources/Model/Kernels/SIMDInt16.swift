@@ -1,5 +1,7 @@
-// The one SIMD primitive the integer GEMM needs: a multiply of int16 pairs summed into int32
-// lanes (x86 PMADDWD), plus add and zero, chosen per build.
+// The Swift (baseline) form of the int16 GEMM's one SIMD primitive: a multiply of int16 pairs
+// summed into int32 lanes (x86 PMADDWD), plus add, zero and broadcast, chosen per build.
+// On CPUs with AVX2 the GEMM runs the C microkernel in CGemmKernels instead (see
+// `Int16Microkernel`); this form is the fallback and what that kernel is tested against.
 //
 // Default build (baseline x86-64, SSE2): 128-bit vectors, 4 int32 lanes. Builds with
 // `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DZKSHARD_AVX2` get the 256-bit AVX2
@@ -14,47 +16,40 @@ import _Builtin_intrinsics.intel
 @usableFromInline typealias _V = __m256i
 /// Int32 lanes per vector.
 @usableFromInline let _lanes = 8
-/// Copies of each A pair word in the packed A side (AVX2 broadcasts from memory instead).
-@usableFromInline let _aRep = 1
 @inline(__always) @usableFromInline func _zero() -> _V { _mm256_setzero_si256() }
 @inline(__always) @usableFromInline func _madd(_ a: _V, _ b: _V) -> _V { _mm256_madd_epi16(a, b) }
 @inline(__always) @usableFromInline func _add(_ a: _V, _ b: _V) -> _V { _mm256_add_epi32(a, b) }
-@inline(__always) @usableFromInline func _loadA(_ p: UnsafePointer<Int32>) -> _V { _mm256_set1_epi32(p.pointee) }
+@inline(__always) @usableFromInline func _broadcast(_ p: UnsafePointer<Int32>) -> _V { _mm256_set1_epi32(p.pointee) }
 #else
 @usableFromInline typealias _V = __m128i
 @usableFromInline let _lanes = 4
-@usableFromInline let _aRep = 4
 @inline(__always) @usableFromInline func _zero() -> _V { _mm_setzero_si128() }
 @inline(__always) @usableFromInline func _madd(_ a: _V, _ b: _V) -> _V { _mm_madd_epi16(a, b) }
 @inline(__always) @usableFromInline func _add(_ a: _V, _ b: _V) -> _V { _mm_add_epi32(a, b) }
-@inline(__always) @usableFromInline func _loadA(_ p: UnsafePointer<Int32>) -> _V {
-    UnsafeRawPointer(p).assumingMemoryBound(to: _V.self).pointee
-}
+@inline(__always) @usableFromInline func _broadcast(_ p: UnsafePointer<Int32>) -> _V { _mm_set1_epi32(p.pointee) }
 #endif
 
 #else
 @usableFromInline typealias _V = SIMD4<Int32>
 @usableFromInline let _lanes = 4
-@usableFromInline let _aRep = 4
 @inline(__always) @usableFromInline func _zero() -> _V { _V() }
 @inline(__always) @usableFromInline func _madd(_ a: _V, _ b: _V) -> _V {
     let alo = (a &<< 16) &>> 16, ahi = a &>> 16, blo = (b &<< 16) &>> 16, bhi = b &>> 16
     return alo &* blo &+ ahi &* bhi
 }
 @inline(__always) @usableFromInline func _add(_ a: _V, _ b: _V) -> _V { a &+ b }
-@inline(__always) @usableFromInline func _loadA(_ p: UnsafePointer<Int32>) -> _V {
-    UnsafeRawPointer(p).assumingMemoryBound(to: _V.self).pointee
-}
+@inline(__always) @usableFromInline func _broadcast(_ p: UnsafePointer<Int32>) -> _V { _V(repeating: p.pointee) }
 #endif
 
-/// Columns per packed B panel (two vectors).
-@usableFromInline let _nr = 2 * _lanes
-/// Rows per microkernel call.
+/// Columns per packed B panel: the AVX2 kernel's two 8-lane vectors (ZK_GEMM_NR). The layout
+/// is the same for every kernel, so weights packed once serve whichever kernel runs.
+@usableFromInline let _nr = 16
+/// Rows per microkernel call (ZK_GEMM_MR).
 @usableFromInline let _mr = 6
 
-/// Loads a vector from 32-byte-aligned packed storage.
+/// Loads a vector from packed storage.
 @inline(__always) @usableFromInline func _loadB(_ p: UnsafePointer<Int32>) -> _V {
-    UnsafeRawPointer(p).assumingMemoryBound(to: _V.self).pointee
+    UnsafeRawPointer(p).loadUnaligned(as: _V.self)
 }
 
 /// Two int16 values as one int32 word, `lo` in the low half (PMADDWD's lane order).
