@@ -7,22 +7,25 @@
 #   kernels              integer Gemm/Conv kernels vs onnxruntime
 #   sharded_proving      per-shard constraints and prove times of the bundled models
 #   zkml_vs_ezkl         the bundled models vs EZKL (needs bench/requirements-ezkl.txt in .venv-ezkl)
-# Usage: bench/compare.sh [--quick] [--skip-ezkl] [--doc docs/PERFORMANCE.md]
+# Usage: bench/compare.sh [--quick] [--skip-ezkl] [--no-build] [--doc docs/PERFORMANCE.md]
 #   --quick: fewer sizes and repetitions (a smoke run; the tables say so)
+#   --no-build: use the release binary already in .build/release (e.g. one built with --build-tests)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-doc=docs/PERFORMANCE.md; quick=0; ezkl=1
+doc=docs/PERFORMANCE.md; quick=0; ezkl=1; build=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --skip-ezkl) ezkl=0 ;;
+        --no-build) build=0 ;;
         --doc) doc="$2"; shift ;;
-        *) echo "usage: bench/compare.sh [--quick] [--skip-ezkl] [--doc FILE]" >&2; exit 2 ;;
+        *) echo "usage: bench/compare.sh [--quick] [--skip-ezkl] [--no-build] [--doc FILE]" >&2; exit 2 ;;
     esac
     shift
 done
 scripts/deps.sh
-swift build -c release --product zkshard
+[ $build = 0 ] || swift build -c release --product zkshard
+[ -x .build/release/zkshard ] || { echo "no .build/release/zkshard: build it or drop --no-build" >&2; exit 2; }
 zk="$PWD/.build/release/zkshard"; py="$PWD/.venv/bin/python"; splice="$py bench/splice_section.py $doc"
 if [ $quick = 1 ]; then sizes=12,14; repeats=2; note="(quick run: fewer sizes and repetitions)"; else sizes=12,14,16,18; repeats=3; note=""; fi
 
