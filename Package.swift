@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Compiler", targets: ["Compiler"]),
         .library(name: "Receipts", targets: ["Receipts"]),
+        .library(name: "Support", targets: ["Support"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CFieldKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Support", swiftSettings: optimize),
         .target(name: "Algebra", dependencies: ["CGMP", "CSodium", "CFieldKernels"], swiftSettings: optimize),
         .target(name: "Verifier", dependencies: ["Algebra"], swiftSettings: optimize),
         .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium", "COpenSSL"], swiftSettings: optimize),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Model", "Groth16", "Algebra", "TestSupport"]),
         .testTarget(name: "ReceiptsTests", dependencies: ["Receipts", "Compiler", "Model", "Algebra", "TestSupport"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "CLITests", dependencies: ["Algebra", "Groth16", "Verifier"]),
     ],
     swiftLanguageModes: [.v5]
