@@ -14,10 +14,12 @@ let package = Package(
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Compiler", targets: ["Compiler"]),
         .library(name: "Receipts", targets: ["Receipts"]),
+        .library(name: "Support", targets: ["Support"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // No default traits: BinaryDelimitedStreams imports Foundation (unused here; it would link Foundation and ICU into zkshard).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
@@ -25,13 +27,14 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CFieldKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CGemmKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Support", swiftSettings: optimize),
         .target(name: "Algebra", dependencies: ["CGMP", "CSodium", "CFieldKernels"], swiftSettings: optimize),
-        .target(name: "Verifier", dependencies: ["Algebra"], swiftSettings: optimize),
-        .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "CSodium", "COpenSSL"], swiftSettings: optimize),
-        .target(name: "Model", dependencies: ["COpenSSL", "CGemmKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+        .target(name: "Verifier", dependencies: ["Algebra", "Support"], swiftSettings: optimize),
+        .target(name: "Groth16", dependencies: ["Algebra", "Verifier", "Support", "CSodium", "COpenSSL"], swiftSettings: optimize),
+        .target(name: "Model", dependencies: ["COpenSSL", "CGemmKernels", "Support", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["ONNX/onnx.proto"], swiftSettings: optimize),
-        .target(name: "Compiler", dependencies: ["Model", "Groth16", "Algebra"], swiftSettings: optimize),
-        .target(name: "Receipts", dependencies: ["Compiler", "Verifier", "Model", "Algebra", "CSodium"], swiftSettings: optimize),
+        .target(name: "Compiler", dependencies: ["Model", "Groth16", "Algebra", "Support"], swiftSettings: optimize),
+        .target(name: "Receipts", dependencies: ["Compiler", "Verifier", "Model", "Algebra", "CSodium", "Support"], swiftSettings: optimize),
         .executableTarget(
             name: "zkshard",
             dependencies: [
@@ -41,6 +44,7 @@ let package = Package(
                 "Model",
                 "Compiler",
                 "Receipts",
+                "Support",
                 "CGMP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -51,6 +55,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Model", "Groth16", "Algebra", "TestSupport"]),
         .testTarget(name: "ReceiptsTests", dependencies: ["Receipts", "Compiler", "Model", "Algebra", "TestSupport"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "CLITests", dependencies: ["Algebra", "Groth16", "Verifier"]),
     ],
     swiftLanguageModes: [.v5]

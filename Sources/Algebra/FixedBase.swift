@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Fixed-base scalar multiplication with a windowed table: k·G = Σⱼ T[j][digitⱼ(k)], where
 /// T[j][d] = d·2^(w·j)·G. Used by the trusted setup, which multiplies one generator by

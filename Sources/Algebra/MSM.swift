@@ -1,5 +1,9 @@
 import CFieldKernels
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Multi-scalar multiplication Σ kᵢ·Pᵢ by Pippenger's bucket method with signed digits
 /// and batch-affine bucket accumulation.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A radix-2 evaluation domain of size n = 2^k ≤ 2^28 in Fr, with the number-theoretic
 /// transform (iterative Cooley–Tukey, bit-reversed input order) and its coset variants.

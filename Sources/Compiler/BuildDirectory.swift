@@ -1,5 +1,11 @@
 import Algebra
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Groth16
 import Model
 import Verifier
@@ -16,7 +22,7 @@ public struct BuildDirectory {
     public var manifestPath: String { file("manifest.json") }
     public var provingKeyPath: String { file("circuit.pk") }
     public var verificationKeyPath: String { file("verification_key.json") }
-    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    public func file(_ name: String) -> String { PathString.join(path, name) }
 
     /// Writes model.zkq, circuit.r1cs and manifest.json for a quantized model.
     @discardableResult

@@ -1,5 +1,10 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Model
 
 /// `build/manifest.json`: what a compiled model is, for people and for `prove`/`verify` scripts.
@@ -76,7 +81,13 @@ public struct Manifest: Codable, Equatable, Sendable {
     }
 }
 
-public func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+public func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(2 * bytes.count)
+    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+    return String(decoding: out, as: UTF8.self)
+}
 
 /// The field element that stands for a model in its circuit: the first 31 bytes of its SHA-256
 /// digest read big-endian (248 bits, below the scalar field's modulus, so no reduction).

@@ -1,5 +1,10 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 
 /// circomlib's `Poseidon(n)` as R1CS constraints, equal to `Algebra.Poseidon.hash` on every input.
 ///
@@ -129,7 +134,7 @@ final class PartialRoundLinearization: @unchecked Sendable {
         self.a = a; self.v = v; self.k = k
     }
 
-    private static let lock = NSLock()
+    private static let lock = Lock()
     nonisolated(unsafe) private static var cache: [Int: PartialRoundLinearization] = [:]
 
     /// The linearization for `p`'s width, computed on first use.

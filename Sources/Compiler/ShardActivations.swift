@@ -1,5 +1,10 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Model
 
 /// The activations passed from shard K to shard K + 1: `receipt-K/output.json`, which is also a
@@ -42,7 +47,7 @@ public struct ShardActivations: Codable, Equatable, Sendable {
 
     /// Reads an activations file or a plain EZKL `input.json` (only `input_data`).
     public static func read(_ path: String) throws -> ShardActivations {
-        let name = (path as NSString).lastPathComponent
+        let name = PathString.lastComponent(path)
         guard let data = FileManager.default.contents(atPath: path) else { throw CompileError("\(path): cannot read the file") }
         // `InputData` validates input_data (numbers, finite, non-empty) with precise messages.
         let floats = try InputData(json: data, source: name)

@@ -1,5 +1,10 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Groth16
 import Verifier
 import Model
@@ -11,12 +16,12 @@ public struct ShardedBuild {
     public let path: String
     public init(_ path: String) { self.path = path }
 
-    public var planPath: String { (path as NSString).appendingPathComponent(ShardPlan.fileName) }
-    public var modelPath: String { (path as NSString).appendingPathComponent("model.zkq") }
+    public var planPath: String { PathString.join(path, ShardPlan.fileName) }
+    public var modelPath: String { PathString.join(path, "model.zkq") }
 
     /// Whether `path` holds a sharded build (a shards.json).
     public static func isSharded(_ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(ShardPlan.fileName))
+        FileManager.default.fileExists(atPath: PathString.join(path, ShardPlan.fileName))
     }
 
     public func plan() throws -> ShardPlan { try ShardPlan.read(planPath) }
@@ -27,7 +32,7 @@ public struct ShardedBuild {
         guard k >= 0 && k < plan.shards.count else {
             throw CompileError("\(planPath): shard \(k) does not exist (the model has \(plan.shards.count) shards, 0…\(plan.shards.count - 1))")
         }
-        let dir = BuildDirectory((path as NSString).appendingPathComponent(plan.shards[k].directory))
+        let dir = BuildDirectory(PathString.join(path, plan.shards[k].directory))
         let manifest = try Manifest.read(dir.manifestPath)
         guard let entry = manifest.shard, entry.index == k, entry.count == plan.shards.count, entry.modelDigest == plan.modelDigest,
               manifest.modelDigestField == plan.modelDigestField else {
@@ -55,7 +60,7 @@ public struct ShardedBuild {
             let piece = try model.slice(cuts[k]..<cuts[k + 1])
             let dirName = "shard-\(k)"
             let manifest = try BuildDirectory.compile(
-                piece, into: (path as NSString).appendingPathComponent(dirName), interface: .shard(index: k),
+                piece, into: PathString.join(path, dirName), interface: .shard(index: k),
                 shard: Manifest.ShardEntry(index: k, count: capacities.count, modelDigest: hex(digest)))
             shards.append(ShardPlan.Shard(index: k, directory: dirName, firstOp: cuts[k], endOp: cuts[k + 1],
                                           inputs: piece.inputs.map { piece.tensors[$0].name },

@@ -1,6 +1,11 @@
 import Algebra
 import COpenSSL
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Verifier
 
 /// The zkshard proving-key file (`.pk`), version 1. Documented in docs/FORMATS.md.
@@ -61,7 +66,7 @@ extension ProvingKey {
 
     public func write(to path: String) throws {
         do { try binaryData().write(to: URL(fileURLWithPath: path)) } catch {
-            throw FormatError(file: path, field: "", "cannot write: \(error.localizedDescription)")
+            throw FormatError(file: path, field: "", "cannot write: \(errorText(error))")
         }
     }
 

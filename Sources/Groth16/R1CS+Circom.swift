@@ -1,5 +1,10 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Verifier
 
 // circom's binary constraint-system file (iden3 "r1cs" format, version 1), little-endian:
@@ -192,14 +197,12 @@ struct CircomBinaryWriter {
 }
 
 func circomReadFile(_ path: String) throws -> [UInt8] {
-    guard let fh = FileHandle(forReadingAtPath: path) else {
-        throw FormatError(file: path, field: "", "cannot open file for reading")
-    }
-    defer { try? fh.close() }
     do {
-        return [UInt8](try fh.readToEnd() ?? Data())
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch let e as CocoaError where [.fileNoSuchFile, .fileReadNoSuchFile, .fileReadNoPermission].contains(e.code) {
+        throw FormatError(file: path, field: "", "cannot open file for reading")
     } catch {
-        throw FormatError(file: path, field: "", "cannot read file: \(error)")
+        throw FormatError(file: path, field: "", "cannot read file: \(errorText(error))")
     }
 }
 

@@ -1,5 +1,9 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Verifier
 
 // circom's binary witness file (iden3 "wtns" format, version 2), little-endian:

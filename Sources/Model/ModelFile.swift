@@ -1,5 +1,9 @@
 import COpenSSL
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Errors reading a `.zkq` file: the file and what is wrong with it.
 public struct ModelFileError: Error, CustomStringConvertible {

@@ -1,6 +1,11 @@
 import Algebra
 import Compiler
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Model
 import Verifier
 
@@ -96,7 +101,7 @@ public struct ChainValidator {
         for dir in receiptDirectories {
             let canonical = URL(fileURLWithPath: dir).standardizedFileURL.path
             guard seenDirs.insert(canonical).inserted else { throw ReceiptError("\(dir): the same receipt directory is given twice") }
-            let receiptPath = (dir as NSString).appendingPathComponent(Receipt.fileName)
+            let receiptPath = PathString.join(dir, Receipt.fileName)
             guard FileManager.default.fileExists(atPath: receiptPath) else { throw ReceiptError("\(dir): no \(Receipt.fileName) in this directory") }
             let r = try Receipt.read(receiptPath)
             guard r.modelDigest == plan.modelDigest else {
@@ -108,12 +113,12 @@ public struct ChainValidator {
             guard seenNodeShard.insert("\(r.nodePublicKey)/\(r.shard)").inserted else {
                 throw ReceiptError("\(receiptPath): node \(r.nodePublicKey.prefix(16))… sent a second receipt for shard \(r.shard)")
             }
-            let proofPath = (dir as NSString).appendingPathComponent("proof.json")
+            let proofPath = PathString.join(dir, "proof.json")
             guard let proofData = FileManager.default.contents(atPath: proofPath) else { throw ReceiptError("\(proofPath): missing") }
             let proof = try SnarkjsJSON.proof(from: proofData, file: proofPath)
-            let publicPath = (dir as NSString).appendingPathComponent("public.json")
+            let publicPath = PathString.join(dir, "public.json")
             let pub = try FileManager.default.contents(atPath: publicPath).map { try SnarkjsJSON.publicInputs(from: $0, file: publicPath) }
-            let outputPath = (dir as NSString).appendingPathComponent("output.json")
+            let outputPath = PathString.join(dir, "output.json")
             let out = FileManager.default.fileExists(atPath: outputPath) ? try ShardActivations.read(outputPath) : nil
             loaded.append(Loaded(dir: dir, receipt: r, proof: proof, publicValues: pub, output: out))
         }
@@ -153,7 +158,7 @@ public struct ChainValidator {
             let ok = (try? Groth16Verifier.verify(keys[k], proof: l.proof, publicInputs: publicValues)) ?? false
             record("proof", ok, ok ? "verifies under \(plan.shards[k].directory)'s key" : "does not verify under \(plan.shards[k].directory)'s key")
             if let out = l.output {
-                let c = try? build.commitment(shard: k, activations: out, file: (l.dir as NSString).appendingPathComponent("output.json"), asOutput: true)
+                let c = try? build.commitment(shard: k, activations: out, file: PathString.join(l.dir, "output.json"), asOutput: true)
                 let match = c == outC
                 record("output_file", match, match ? "output.json hashes to output_commitment"
                        : "output.json does not hash to the receipt's output_commitment (altered or not this shard's output)")

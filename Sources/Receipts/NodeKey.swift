@@ -1,6 +1,11 @@
 import Compiler
 import CSodium
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 
 /// A bad key, receipt or receipt directory: names the file and what is wrong (exit code 2).
 public struct ReceiptError: Error, CustomStringConvertible, Equatable {
@@ -89,7 +94,7 @@ public final class NodeKey {
         }
         var keys: [[UInt8]] = []
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmed()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let k = bytes(hex: line), k.count == 32 else { throw ReceiptError("\(path):\(i + 1): not a 32-byte hex public key") }
             keys.append(k)

@@ -1,6 +1,10 @@
 import Algebra
 import Compiler
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Model
 import Verifier
 

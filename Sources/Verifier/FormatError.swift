@@ -15,7 +15,7 @@ public struct FormatError: Error, CustomStringConvertible, Equatable {
 
     /// Wraps a point or field decoding error.
     public init(file: String, _ e: EncodingError) {
-        self.init(file: file, field: e.context, e.description.replacingOccurrences(of: e.context + ": ", with: ""))
+        self.init(file: file, field: e.context, e.description.replacing(e.context + ": ", with: ""))
     }
 
     public var description: String { field.isEmpty ? "\(file): \(message)" : "\(file): \(field): \(message)" }

@@ -1,5 +1,10 @@
 import Algebra
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 
 /// Reading and writing the snarkjs JSON files: verification_key.json, proof.json, public.json.
 ///
@@ -9,33 +14,35 @@ import Foundation
 public enum SnarkjsJSON {
     // MARK: Parsing helpers
 
-    static func object(_ data: Data, file: String) throws -> [String: Any] {
-        let any: Any
-        do { any = try JSONSerialization.jsonObject(with: data) } catch {
+    static func parse(_ data: Data, file: String) throws -> JSONValue {
+        do { return try JSONValue(parsing: data) } catch {
             throw FormatError(file: file, field: "", "not valid JSON")
         }
-        guard let obj = any as? [String: Any] else { throw FormatError(file: file, field: "", "expected a JSON object") }
+    }
+
+    static func object(_ data: Data, file: String) throws -> [String: JSONValue] {
+        guard let obj = try parse(data, file: file).objectValue else { throw FormatError(file: file, field: "", "expected a JSON object") }
         return obj
     }
 
-    static func strings(_ v: Any?, file: String, field: String) throws -> [String] {
-        guard let arr = v as? [Any] else { throw FormatError(file: file, field: field, "expected an array of decimal strings") }
+    static func strings(_ v: JSONValue?, file: String, field: String) throws -> [String] {
+        guard let arr = v?.arrayValue else { throw FormatError(file: file, field: field, "expected an array of decimal strings") }
         return try arr.enumerated().map { i, e in
             // snarkjs always writes strings; numbers would lose precision, so they are refused.
-            if let s = e as? String { return s }
+            if let s = e.stringValue { return s }
             throw FormatError(file: file, field: "\(field)[\(i)]", "expected a decimal string")
         }
     }
 
-    static func g1(_ v: Any?, file: String, field: String) throws -> G1Affine {
+    static func g1(_ v: JSONValue?, file: String, field: String) throws -> G1Affine {
         let s = try strings(v, file: file, field: field)
         do { return try G1Affine(snarkjsStrings: s, context: field) } catch let e as EncodingError {
             throw FormatError(file: file, e)
         }
     }
 
-    static func g2(_ v: Any?, file: String, field: String) throws -> G2Affine {
-        guard let arr = v as? [Any] else { throw FormatError(file: file, field: field, "expected [[x.c0, x.c1], [y.c0, y.c1], [z.c0, z.c1]]") }
+    static func g2(_ v: JSONValue?, file: String, field: String) throws -> G2Affine {
+        guard let arr = v?.arrayValue else { throw FormatError(file: file, field: field, "expected [[x.c0, x.c1], [y.c0, y.c1], [z.c0, z.c1]]") }
         let parts = try arr.enumerated().map { i, e in try strings(e, file: file, field: "\(field)[\(i)]") }
         do { return try G2Affine(snarkjsStrings: parts, context: field) } catch let e as EncodingError {
             throw FormatError(file: file, e)
@@ -43,7 +50,7 @@ public enum SnarkjsJSON {
     }
 
     static func write(_ obj: Any) -> Data {
-        var d = try! JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
+        var d = JSONValue(obj).prettyPrinted()
         d.append(0x0A)
         return d
     }
@@ -52,16 +59,16 @@ public enum SnarkjsJSON {
 
     public static func verifyingKey(from data: Data, file: String = "verification_key.json") throws -> VerifyingKey {
         let o = try object(data, file: file)
-        if let p = o["protocol"] as? String, p != "groth16" {
+        if let p = o["protocol"]?.stringValue, p != "groth16" {
             throw FormatError(file: file, field: "protocol", "expected \"groth16\", found \"\(p)\"")
         }
-        if let c = o["curve"] as? String, !["bn128", "bn254", "alt_bn128"].contains(c.lowercased()) {
+        if let c = o["curve"]?.stringValue, !["bn128", "bn254", "alt_bn128"].contains(c.lowercased()) {
             throw FormatError(file: file, field: "curve", "expected \"bn128\", found \"\(c)\"")
         }
-        guard let icArr = o["IC"] as? [Any], !icArr.isEmpty else { throw FormatError(file: file, field: "IC", "missing or empty") }
+        guard let icArr = o["IC"]?.arrayValue, !icArr.isEmpty else { throw FormatError(file: file, field: "IC", "missing or empty") }
         let ic = try icArr.enumerated().map { i, e in try g1(e, file: file, field: "IC[\(i)]") }
         if let n = o["nPublic"] {
-            guard let k = n as? Int, k == ic.count - 1 else {
+            guard let k = n.intValue, k == ic.count - 1 else {
                 throw FormatError(file: file, field: "nPublic", "is \(n) but IC has \(ic.count) points (expected nPublic + 1)")
             }
         }
@@ -94,7 +101,7 @@ public enum SnarkjsJSON {
 
     public static func proof(from data: Data, file: String = "proof.json") throws -> Proof {
         let o = try object(data, file: file)
-        if let p = o["protocol"] as? String, p != "groth16" {
+        if let p = o["protocol"]?.stringValue, p != "groth16" {
             throw FormatError(file: file, field: "protocol", "expected \"groth16\", found \"\(p)\"")
         }
         return Proof(a: try g1(o["pi_a"], file: file, field: "pi_a"),
@@ -115,9 +122,7 @@ public enum SnarkjsJSON {
     // MARK: Public values
 
     public static func publicInputs(from data: Data, file: String = "public.json") throws -> [Fr] {
-        let any: Any
-        do { any = try JSONSerialization.jsonObject(with: data) } catch { throw FormatError(file: file, field: "", "not valid JSON") }
-        let s = try strings(any, file: file, field: "")
+        let s = try strings(try parse(data, file: file), file: file, field: "")
         return try s.enumerated().map { i, v in
             do { return try Fr(decimalString: v, context: "[\(i)]") } catch let e as EncodingError {
                 throw FormatError(file: file, field: "[\(i)]", e.kind == .nonCanonical ? "value is not below the scalar field modulus r" : "not a decimal number")

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Compiler
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Model
 
 struct Activations: ParsableCommand {
@@ -69,9 +74,9 @@ struct ActivationsEncode: ParsableCommand {
                        "max_abs_error": maxError, "rms_error": rms, "max_abs_error_over_absmax": worstRelative])
         } else {
             print("wrote \(output): \(tensors.count) tensor(s), \(n) values in \(blocks) block(s) of \(blockSize) (sha256 \(digest))")
-            print(String(format: "size: %d bytes, %.2f bits/value; %.2fx smaller than float32 (%d bytes), %.2fx smaller than the JSON (%d bytes)",
+            print(format("size: %ld bytes, %.2f bits/value; %.2fx smaller than float32 (%ld bytes), %.2fx smaller than the JSON (%ld bytes)",
                          bytes.count, 8 * Double(bytes.count) / Double(max(n, 1)), ratioFloat, float32Bytes, ratioJSON, json.count))
-            print(String(format: "error against the JSON values: max abs %.4g (%.3f %% of the tensor's absmax), RMS %.4g",
+            print(format("error against the JSON values: max abs %.4g (%.3f %% of the tensor's absmax), RMS %.4g",
                          maxError, 100 * worstRelative, rms))
         }
     }

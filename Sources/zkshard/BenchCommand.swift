@@ -2,7 +2,15 @@ import Algebra
 import ArgumentParser
 import CGMP
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import Support
 import Groth16
 import Verifier
 
@@ -42,7 +50,7 @@ struct BenchMath: ParsableCommand {
             guard wanted(key) else { return }
             let value = medianOf((0..<repeats).map { _ in value() })
             results.append((key, value))
-            progress.phase(key, String(format: "%.4g", value))
+            progress.phase(key, format("%.4g", value))
         }
 
         // Latency-bound chains: each result feeds the next operation.
@@ -130,7 +138,7 @@ struct BenchMath: ParsableCommand {
             printJSON(obj)
         } else {
             print("operation                      value   (threads: \(t))")
-            for (k, v) in results { print(k.padding(toLength: 28, withPad: " ", startingAt: 0), String(format: "%12.4f", v)) }
+            for (k, v) in results { print(k.padded(to: 28), format("%12.4f", v)) }
         }
     }
 }

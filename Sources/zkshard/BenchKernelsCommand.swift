@@ -1,5 +1,11 @@
 import ArgumentParser
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Model
 
 /// Times the integer Gemm and Conv kernels on fixed shapes, in GOP/s (2 ops per multiply-add).
@@ -79,7 +85,7 @@ struct BenchKernels: ParsableCommand {
         for s in try shapes() {
             let one = try measure(s, threads: 1)
             let all = t > 1 ? try measure(s, threads: t) : nil
-            progress.phase(s.key, String(format: "%.1f GOP/s (1 thread)", one) + (all.map { String(format: ", %.1f GOP/s (%d threads)", $0, t) } ?? ""))
+            progress.phase(s.key, format("%.1f GOP/s (1 thread)", one) + (all.map { format(", %.1f GOP/s (%ld threads)", $0, t) } ?? ""))
             rows.append((s.key, one, all))
         }
         if common.json {
@@ -92,8 +98,8 @@ struct BenchKernels: ParsableCommand {
         } else {
             print("shape                              1 thread   \(t) threads   (GOP/s, 2 ops per multiply-add)")
             for (k, one, all) in rows {
-                print(k.padding(toLength: 32, withPad: " ", startingAt: 0), String(format: "%10.1f", one),
-                      all.map { String(format: "%12.1f", $0) } ?? "")
+                print(k.padded(to: 32), format("%10.1f", one),
+                      all.map { format("%12.1f", $0) } ?? "")
             }
         }
     }

@@ -1,7 +1,12 @@
 import Algebra
 import ArgumentParser
 import Compiler
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Groth16
 import Model
 import Receipts
@@ -26,7 +31,7 @@ struct Compile: ParsableCommand {
             guard shards >= 1 && shards <= 1024 else { throw Failure.badInput("--shards must be between 1 and 1024") }
             return [Double](repeating: 1, count: shards)
         }
-        let parts = capacity.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = capacity.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmed()) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0!.isFinite && $0! > 0 }) else {
             throw Failure.badInput("--capacity \(capacity): expected positive numbers separated by commas, e.g. 3,1,1")
         }
@@ -40,7 +45,7 @@ struct Compile: ParsableCommand {
         let progress = Progress(quiet: common.quiet)
         var cal = calibration
         if cal == nil, !model.hasSuffix(".zkq") {
-            let beside = ((model as NSString).deletingLastPathComponent as NSString).appendingPathComponent("calibration.json")
+            let beside = PathString.join(PathString.deletingLastComponent(model), "calibration.json")
             guard FileManager.default.fileExists(atPath: beside) else {
                 throw Failure.badInput("\(model): no --calibration given and no calibration.json beside the model")
             }
@@ -48,7 +53,7 @@ struct Compile: ParsableCommand {
         }
         progress.phase("quantize", model)
         let (m, report) = try loadQuantizedModel(model, calibration: cal, fallbackCalibration: nil, bits: bits, threads: common.threads)
-        if let report, !common.quiet { FileHandle.standardError.write(Data((report.description + "\n").utf8)) }
+        if let report, !common.quiet { writeStderr(report.description + "\n") }
         if let capacities = try capacities() {
             guard inputVisibility == .private else { throw Failure.badInput("--input-visibility public does not apply to shards (their activations are committed)") }
             progress.phase("compile", "\(m.ops.count) ops into \(capacities.count) shards")
@@ -141,7 +146,7 @@ struct ProveModel: ParsableCommand {
         guard samples.count == 1 else { throw Failure.badInput("\(input): input_data holds \(samples.count) samples; prove takes one") }
         let result = try dir.prove(inputs: samples[0], threads: common.threads, progress: progress.handler)
         try result.write(to: output)
-        progress.phase("done", String(format: "proved in %.3f s", result.timings["total_s"] ?? 0))
+        progress.phase("done", format("proved in %.3f s", result.timings["total_s"] ?? 0))
         if common.json {
             var obj: [String: Any] = ["proof_dir": output, "threads": common.threads, "peak_memory_mib": peakMemoryMiB(),
                                       "outputs": result.outputs]
@@ -162,12 +167,12 @@ extension ProveModel {
         var receiptPath: String?
         if let key {
             let receipt = Receipt(for: result, key: key)
-            receiptPath = (output as NSString).appendingPathComponent(Receipt.fileName)
+            receiptPath = PathString.join(output, Receipt.fileName)
             guard FileManager.default.createFile(atPath: receiptPath!, contents: try receipt.jsonData()) else {
                 throw Failure.badInput("\(receiptPath!): cannot write the receipt")
             }
         }
-        progress.phase("done", String(format: "shard %d proved in %.3f s", k, result.inference.timings["total_s"] ?? 0))
+        progress.phase("done", format("shard %ld proved in %.3f s", k, result.inference.timings["total_s"] ?? 0))
         if common.json {
             var obj: [String: Any] = ["proof_dir": output, "shard": k, "threads": common.threads, "peak_memory_mib": peakMemoryMiB(),
                                       "input_commitment": result.inputCommitment.description,
@@ -189,7 +194,7 @@ struct Inspect: ParsableCommand {
         if ShardedBuild.isSharded(build) {
             let plan = try ShardedBuild(build).plan()
             if json {
-                FileHandle.standardOutput.write(try plan.jsonData())
+                writeStdout(try plan.jsonData())
                 print()
                 return
             }
@@ -202,7 +207,7 @@ struct Inspect: ParsableCommand {
         }
         let manifest = try Manifest.read(BuildDirectory(build).manifestPath)
         if json {
-            FileHandle.standardOutput.write(try manifest.jsonData())
+            writeStdout(try manifest.jsonData())
             print()
             return
         }
@@ -216,7 +221,7 @@ struct Inspect: ParsableCommand {
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
         for r in rows {
             print(zip(r, widths).enumerated().map { i, p in
-                i >= 4 ? String(repeating: " ", count: p.1 - p.0.count) + p.0 : p.0.padding(toLength: p.1, withPad: " ", startingAt: 0)
+                i >= 4 ? String(repeating: " ", count: p.1 - p.0.count) + p.0 : p.0.padded(to: p.1)
             }.joined(separator: "  "))
         }
         print("public values: \(manifest.publicLayout.numPublic) (outputs \(manifest.publicLayout.outputCounts.reduce(0, +)), model digest 1"

@@ -1,6 +1,11 @@
 import Algebra
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Groth16
 import Verifier
 
@@ -52,9 +57,9 @@ struct Demo: ParsableCommand {
                        "verify_ms": verifyTime * 1000, "output": output])
         } else {
             print("circuit      \(r1csPath): \(cs.constraints.count) constraints, \(cs.numPublic) public values")
-            print(String(format: "setup        %.3f s", setupTime))
-            print(String(format: "prove        %.3f s", proveTime))
-            print(String(format: "verify       %.2f ms  → %@", verifyTime * 1000, ok ? "valid" : "INVALID"))
+            print(format("setup        %.3f s", setupTime))
+            print(format("prove        %.3f s", proveTime))
+            print(format("verify       %.2f ms  → ", verifyTime * 1000) + (ok ? "valid" : "INVALID"))
             print("artifacts    \(output)/{circuit.pk, verification_key.json, proof.json, public.json}")
         }
         if !ok { throw ExitCode(1) }

@@ -1,7 +1,12 @@
 import Algebra
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Groth16
+import Support
 import Verifier
 
 struct Groth16Command: ParsableCommand {
@@ -63,7 +68,7 @@ struct Groth16Command: ParsableCommand {
             try writeFile(SnarkjsJSON.data(for: p), proof)
             try writeFile(SnarkjsJSON.data(forPublic: pub), publicPath)
             if let c = calldata { try writeFile(Data(p.ethereumCalldata), c) }
-            progress.phase("done", "prove \(String(format: "%.3f", proveTime)) s")
+            progress.phase("done", "prove \(format("%.3f", proveTime)) s")
             if common.json {
                 printJSON(["proof": proof, "public": publicPath, "prove_s": proveTime, "total_s": progress.elapsed,
                            "constraints": key.r1cs.constraints.count, "threads": common.threads,
@@ -130,7 +135,7 @@ struct R1CSCommand: ParsableCommand {
             if json {
                 printJSON(Dictionary(uniqueKeysWithValues: info.map { ($0.0, $0.1 as Any) }))
             } else {
-                for (k, v) in info { print(k.padding(toLength: 16, withPad: " ", startingAt: 0), v) }
+                for (k, v) in info { print(k.padded(to: 16), v) }
             }
         }
     }
@@ -147,7 +152,7 @@ struct R1CSCommand: ParsableCommand {
             do { try w.validate(for: cs) } catch let e as FormatError { throw e.at(file: witness) }
             let bad = cs.firstUnsatisfied(w.values)
             if json {
-                printJSON(["satisfied": bad == nil, "first_unsatisfied": bad.map { $0 as Any } ?? NSNull(), "constraints": cs.constraints.count])
+                printJSON(["satisfied": bad == nil, "first_unsatisfied": bad.map { JSONValue.integer($0) } ?? .null, "constraints": cs.constraints.count])
             } else if let k = bad {
                 print("constraint \(k) is not satisfied (A·B ≠ C)")
             } else {

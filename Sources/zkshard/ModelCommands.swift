@@ -1,7 +1,12 @@
 import ArgumentParser
 import Compiler
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Model
+import Support
 
 /// Loads a model for `run`: a `.zkq` file as is, an ONNX file quantized on the fly (calibrated on
 /// `--calibration`, else on the input itself).
@@ -36,7 +41,7 @@ struct Quantize: ParsableCommand {
         if common.json {
             let data = try JSONEncoder().encode(report)
             printJSON(["output": output, "model_digest": hex(digest),
-                       "report": try JSONSerialization.jsonObject(with: data)])
+                       "report": try JSONValue(parsing: data)])
         } else {
             if let report { print(report.description) }
             print("wrote \(output) (sha256 \(hex(digest)))")
@@ -69,7 +74,7 @@ struct Run: ParsableCommand {
         let ints = m.outputs.map { trace.values[$0] }
         let json = try InferenceOutput(outputs: m.dequantizeOutputs(ints), outputsInt: ints).jsonData()
         if let output { try writeFile(json, output) }
-        FileHandle.standardOutput.write(json)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        writeStdout(json)
+        writeStdout("\n")
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Compiler
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Receipts
 
 struct Keygen: ParsableCommand {
@@ -51,12 +56,12 @@ struct Validate: ParsableCommand {
         if json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try e.encode(report))
+            writeStdout(try e.encode(report))
             print()
         } else {
             for c in report.checks {
                 let whereText = [c.shard.map { "shard \($0)" }, c.node.map { "node \($0)…" }].compactMap { $0 }.joined(separator: ", ")
-                print("\(c.ok ? "ok  " : "FAIL") \(c.check.padding(toLength: 13, withPad: " ", startingAt: 0)) \(whereText): \(c.detail)")
+                print("\(c.ok ? "ok  " : "FAIL") \(c.check.padded(to: 13)) \(whereText): \(c.detail)")
             }
             for f in report.flagged { print("flagged: \(f)") }
             print(report.valid ? "VALID: \(report.shards.count) shards chained, quorum \(quorum)" : "INVALID: " + report.reasons.joined(separator: "; "))

@@ -1,9 +1,17 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Compiler
 import Groth16
 import Model
 import Receipts
+import Support
 import Verifier
 
 @main
@@ -45,7 +53,7 @@ struct Zkshard: ParsableCommand {
         } catch let e as ReceiptError {
             fail(e.description, code: 2)
         } catch let e as ExitCode {
-            Foundation.exit(e.rawValue)
+            exitProcess(e.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
@@ -54,8 +62,8 @@ struct Zkshard: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        Foundation.exit(code)
+        writeStderr("error: \(message)\n")
+        exitProcess(code)
     }
 }
 
@@ -92,8 +100,8 @@ struct Progress {
 
     func phase(_ name: String, _ detail: String = "") {
         guard !quiet else { return }
-        let t = String(format: "%7.2fs", elapsed)
-        FileHandle.standardError.write(Data("[\(t)] \(name)\(detail.isEmpty ? "" : ": " + detail)\n".utf8))
+        let t = format("%7.2fs", elapsed)
+        writeStderr("[\(t)] \(name)\(detail.isEmpty ? "" : ": " + detail)\n")
     }
 
     /// An adapter for the library's (phase, count) callbacks.
@@ -102,24 +110,24 @@ struct Progress {
     }
 }
 
-/// Writes `object` as pretty, key-sorted JSON on stdout.
+/// Writes `object` (a tree of strings, numbers, booleans, arrays, dictionaries, JSONValue)
+/// as pretty, key-sorted JSON on stdout.
 func printJSON(_ object: Any) {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-    FileHandle.standardOutput.write(data)
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    writeStdout(JSONValue(object).prettyPrinted())
+    writeStdout("\n")
 }
 
 /// Reads a whole file, or fails with exit 2 naming it.
 func readFile(_ path: String) throws -> Data {
     guard FileManager.default.fileExists(atPath: path) else { throw Failure.badInput("\(path): no such file") }
     do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw Failure.badInput("\(path): cannot read: \(error.localizedDescription)")
+        throw Failure.badInput("\(path): cannot read: \(errorText(error))")
     }
 }
 
 func writeFile(_ data: Data, _ path: String) throws {
     do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-        throw Failure.badInput("\(path): cannot write: \(error.localizedDescription)")
+        throw Failure.badInput("\(path): cannot write: \(errorText(error))")
     }
 }
 

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 
 /// Bad input data: names the file (when there is one), the field and what is wrong.
 public struct InputDataError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -34,7 +39,7 @@ public struct InputData: Equatable, Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw InputDataError(file: file, field: "file", "cannot read the input file (\(error.localizedDescription))")
+            throw InputDataError(file: file, field: "file", "cannot read the input file (\(errorText(error)))")
         }
         try self.init(json: data, source: file)
     }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 
 /// An ONNX model lowered to the importer's float graph, with a Double-precision reference interpreter.
 ///
@@ -131,22 +136,22 @@ public struct QuantizationReport: Codable, Sendable, CustomStringConvertible {
         var lines: [String] = []
         lines.append("\(source): \(bits)-bit activations" + (modelQuantizedTensors > 0 ? ", \(modelQuantizedTensors) tensor(s) quantized by the model" : "")
                      + (samples > 0 ? ", \(samples) calibration sample(s)" : ", no calibration data"))
-        if let a = top1Agreement { lines.append(String(format: "top-1 agreement with float: %.2f %%", a * 100)) }
-        if let e = maxRelativeError { lines.append(String(format: "max relative output error: %.4f", e)) }
+        if let a = top1Agreement { lines.append(format("top-1 agreement with float: %.2f %%", a * 100)) }
+        if let e = maxRelativeError { lines.append(format("max relative output error: %.4f", e)) }
         if attempts.count > 1 {
-            lines.append("tried: " + attempts.map { "\($0.bits) bits" + ($0.top1Agreement.map { String(format: " (%.2f %%)", $0 * 100) } ?? "") }
+            lines.append("tried: " + attempts.map { "\($0.bits) bits" + ($0.top1Agreement.map { format(" (%.2f %%)", $0 * 100) } ?? "") }
                 .joined(separator: ", "))
         }
         if !targetMet { lines.append("warning: the accuracy target was not met even with 16-bit activations") }
         let header = ["tensor", "op", "bits", "scale", "range", "max error", "float max"]
         var rows = [header]
         for l in layers {
-            rows.append([l.tensor, l.op, String(l.bits), String(format: "%.6g", l.scale), "[\(l.lower), \(l.upper)]",
-                         l.maxError.map { String(format: "%.4g", $0) } ?? "-", l.floatAbsMax.map { String(format: "%.4g", $0) } ?? "-"])
+            rows.append([l.tensor, l.op, String(l.bits), format("%.6g", l.scale), "[\(l.lower), \(l.upper)]",
+                         l.maxError.map { format("%.4g", $0) } ?? "-", l.floatAbsMax.map { format("%.4g", $0) } ?? "-"])
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max()! }
         for r in rows {
-            lines.append(zip(r, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            lines.append(zip(r, widths).map { $0.padded(to: $1) }.joined(separator: "  "))
         }
         lines += notes.map { "note: \($0)" }
         return lines.joined(separator: "\n")

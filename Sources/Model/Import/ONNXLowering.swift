@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A constant tensor during lowering: an initializer, a `Constant` value or a folded result.
 struct CTensor {

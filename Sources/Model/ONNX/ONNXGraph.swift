@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import SwiftProtobuf
 
 /// An ONNX tensor element type (the `TensorProto.DataType` code), open to codes this file does not name.
@@ -242,7 +247,7 @@ public struct ONNXGraph: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ONNXError(.unreadable, file: file, "cannot read the model file (\(error.localizedDescription))")
+            throw ONNXError(.unreadable, file: file, "cannot read the model file (\(errorText(error)))")
         }
         try self.init(data: data, source: file)
     }

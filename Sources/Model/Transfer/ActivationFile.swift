@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `.zkact` file: blockwise-quantized float tensors (`BlockwiseTensor`) sharing one block size,
 /// for moving activations between stages that are not proven (docs/FORMATS.md):
