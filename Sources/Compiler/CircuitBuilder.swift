@@ -77,7 +77,7 @@ public final class CircuitBuilder {
     private(set) var values: [Fr] = [.one]
     private(set) var constraints: [(LinearCombination, LinearCombination, LinearCombination)] = []
     /// (first constraint index, label) for naming the layer of an unsatisfied constraint.
-    private(set) var scopes: [(Int, String)] = []
+    private(set) var scopes: [(start: Int, label: String)] = []
 
     public init(computesWitness: Bool) { self.computesWitness = computesWitness }
 
@@ -88,10 +88,12 @@ public final class CircuitBuilder {
     public func beginScope(_ label: String) { scopes.append((constraints.count, label)) }
 
     /// The label of the scope constraint `k` was recorded in.
-    public func scopeLabel(ofConstraint k: Int) -> String {
-        var label = "circuit"
-        for (start, l) in scopes where start <= k { label = l }
-        return label
+    public func scopeLabel(ofConstraint k: Int) -> String { Self.label(ofConstraint: k, in: scopes) }
+
+    /// The label of the scope constraint `k` falls in, given the scopes in recording order
+    /// (starts never decrease): the last one starting at or before `k`.
+    public static func label(ofConstraint k: Int, in scopes: [(start: Int, label: String)]) -> String {
+        scopes.last { $0.start <= k }?.label ?? "circuit"
     }
 
     /// A new wire; `value` is required when computing the witness and ignored otherwise.

@@ -76,7 +76,7 @@ public enum ModelCircuit {
 
         /// The label of the layer constraint `k` belongs to.
         public func label(ofConstraint k: Int) -> String {
-            scopes.last { $0.start <= k }?.label ?? "circuit"
+            CircuitBuilder.label(ofConstraint: k, in: scopes)
         }
     }
 
@@ -366,7 +366,7 @@ public enum ModelCircuit {
                                   inputCounts: model.inputs.map { model.tensors[$0].count },
                                   inputVisibility: inputVisibility, shardIndex: shardIndex)
         return Result(r1cs: r1cs, witness: witness, layers: layers, layout: layout,
-                      scopes: cs.scopes.map { (start: $0.0, label: $0.1) })
+                      scopes: cs.scopes)
 
     }
 
