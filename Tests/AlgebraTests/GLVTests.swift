@@ -96,18 +96,6 @@ final class GLVTests: XCTestCase {
         }
     }
 
-    func checkMSM(bases: [G1Affine], scalars: [Fr], _ what: String, windows: [Int?] = [nil], threads: [Int] = [1, 2]) {
-        let expected = MSM.naive(bases: bases, scalars: scalars)
-        for c in windows {
-            for t in threads {
-                for glv in [true, false] {
-                    XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: t, windowBits: c, endomorphism: glv),
-                                   expected, "\(what) c=\(c.map(String.init) ?? "auto") threads=\(t) glv=\(glv)")
-                }
-            }
-        }
-    }
-
     func testMSMSizesAndSpecialScalars() {
         var rng = SeededRNG(seed: 63)
         let pool = G1.batchNormalize((0..<64).map { _ in G1.generator * Fr.random(using: &rng) })
@@ -158,6 +146,21 @@ final class GLVTests: XCTestCase {
         checkMSM(bases: bases, scalars: small, "small")
         let mixed = (0..<n).map { i in i % 2 == 0 ? Fr(rng.next()) : Fr.random(using: &rng) }
         checkMSM(bases: bases, scalars: mixed, "mixed 64-bit and full")
+    }
+}
+
+/// Asserts the MSM equals the naive sum for every window width in `windows` (nil: chosen by
+/// size), thread count in `threads`, with and without the GLV split; G1 and G2 alike.
+func checkMSM<C: CurveParameters>(bases: [AffinePoint<C>], scalars: [Fr], _ what: String,
+                                  windows: [Int?] = [nil], threads: [Int] = [1, 2]) {
+    let expected = MSM.naive(bases: bases, scalars: scalars)
+    for c in windows {
+        for t in threads {
+            for glv in [true, false] {
+                XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: t, windowBits: c, endomorphism: glv),
+                               expected, "\(what) c=\(c.map(String.init) ?? "auto") threads=\(t) glv=\(glv)")
+            }
+        }
     }
 }
 
@@ -218,18 +221,6 @@ final class G2GLVTests: XCTestCase {
             let q2 = k2.isNegative ? -phi : phi
             let sum = G2(q1).multiplied(byLimbs: [k1.lo, k1.hi]) + G2(q2).multiplied(byLimbs: [k2.lo, k2.hi])
             XCTAssertEqual(sum, G2(q).multiplied(by: Fr(reducing: k)), "k = \(k)")
-        }
-    }
-
-    func checkMSM(bases: [G2Affine], scalars: [Fr], _ what: String, windows: [Int?] = [nil], threads: [Int] = [1, 2]) {
-        let expected = MSM.naive(bases: bases, scalars: scalars)
-        for c in windows {
-            for t in threads {
-                for glv in [true, false] {
-                    XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: t, windowBits: c, endomorphism: glv),
-                                   expected, "\(what) c=\(c.map(String.init) ?? "auto") threads=\(t) glv=\(glv)")
-                }
-            }
         }
     }
 
