@@ -57,12 +57,12 @@ public struct EvaluationDomain: Sendable {
     /// Evaluations at ω^i → coefficients, in place.
     public func intt(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         transform(&a, inverseTwiddles, threads: threads)
-        scale(&a, by: sizeInverse)
+        scale(&a, by: sizeInverse, threads: threads)
     }
 
     /// Coefficients → evaluations at g·ω^i.
     public func cosetNTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        distributePowers(&a, cosetShift)
+        distributePowers(&a, cosetShift, startingAt: .one, threads: threads)
         ntt(&a, threads: threads)
     }
 
@@ -70,14 +70,14 @@ public struct EvaluationDomain: Sendable {
     /// coset's powers).
     public func cosetINTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         transform(&a, inverseTwiddles, threads: threads)
-        distributePowers(&a, cosetShiftInverse, startingAt: sizeInverse)
+        distributePowers(&a, cosetShiftInverse, startingAt: sizeInverse, threads: threads)
     }
 
     /// Evaluations at ω^i → evaluations at g·ω^i: `intt` then `cosetNTT`, with the 1/n and the
     /// coset's powers applied in one pass (the prover's A, B, C columns).
     public func cosetEvaluations(fromEvaluations a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         transform(&a, inverseTwiddles, threads: threads)
-        distributePowers(&a, cosetShift, startingAt: sizeInverse)
+        distributePowers(&a, cosetShift, startingAt: sizeInverse, threads: threads)
         transform(&a, twiddles, threads: threads)
     }
 
@@ -86,73 +86,113 @@ public struct EvaluationDomain: Sendable {
         distributePowers(&a, g, startingAt: .one)
     }
 
-    /// a[i] *= s·g^i.
-    func distributePowers(_ a: inout [Fr], _ g: Fr, startingAt s: Fr) {
-        var p = s
-        for i in 0..<a.count { a[i] = a[i] * p; p = p * g }
+    /// a[i] *= s·g^i, in chunks over the threads (each chunk starts from s·g^start).
+    func distributePowers(_ a: inout [Fr], _ g: Fr, startingAt s: Fr,
+                          threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        let n = a.count
+        a.withUnsafeMutableBufferPointer { buf in
+            let p = buf.baseAddress!
+            EvaluationDomain.chunked(n, threads: threads) { lo, hi in
+                var x = s * g.power(UInt64(lo))
+                for i in lo..<hi { p[i] = p[i] * x; x = x * g }
+            }
+        }
     }
 
-    func scale(_ a: inout [Fr], by s: Fr) {
-        for i in 0..<a.count { a[i] = a[i] * s }
+    func scale(_ a: inout [Fr], by s: Fr, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        let n = a.count
+        a.withUnsafeMutableBufferPointer { buf in
+            let p = buf.baseAddress!
+            EvaluationDomain.chunked(n, threads: threads) { lo, hi in
+                for i in lo..<hi { p[i] = p[i] * s }
+            }
+        }
+    }
+
+    /// Runs body(lo, hi) over 0..<n in one contiguous chunk per thread; inline below 2^12
+    /// elements, where a thread hand-off costs more than it saves.
+    @inlinable
+    public static func chunked(_ n: Int, threads: Int, _ body: (Int, Int) -> Void) {
+        let parts = n < (1 << 12) ? 1 : max(1, threads)
+        if parts == 1 { body(0, n); return }
+        parallelFor(parts, threads: parts) { c in
+            body(c * n / parts, (c + 1) * n / parts)
+        }
     }
 
     /// Evaluates the vanishing polynomial Zₙ(X) = Xⁿ − 1 at a point.
     public func vanishing(at x: Fr) -> Fr { x.power(UInt64(size)) - .one }
 
     @inline(__always) static func bitReverse(_ i: Int, bits: Int) -> Int {
-        var x = UInt64(i), r: UInt64 = 0
-        for _ in 0..<bits { r = (r << 1) | (x & 1); x >>= 1 }
-        return Int(r)
+        // Swap halves, then quarters, … (six mask steps), then drop the unused low bits.
+        var x = UInt64(truncatingIfNeeded: i)
+        x = (x >> 1) & 0x5555_5555_5555_5555 | (x & 0x5555_5555_5555_5555) << 1
+        x = (x >> 2) & 0x3333_3333_3333_3333 | (x & 0x3333_3333_3333_3333) << 2
+        x = (x >> 4) & 0x0F0F_0F0F_0F0F_0F0F | (x & 0x0F0F_0F0F_0F0F_0F0F) << 4
+        x = x.byteSwapped
+        return bits == 0 ? 0 : Int(truncatingIfNeeded: x >> UInt64(64 - bits))
     }
 
-    /// Bit-reversal permutation then log2(n) butterfly stages; stages split over threads
-    /// when n ≥ 2^14.
+    /// log2 of the blocks whose first stages run together: 2^11 elements (64 KiB) stay in
+    /// the L2 cache while all their stages up to that size are done.
+    static let blockBits = 11
+
+    /// Bit-reversal permutation then log2(n) butterfly stages. The stages below the block size
+    /// run block by block (each block's data stays in cache), the wider ones stage by stage;
+    /// both are split over the threads when n ≥ 2^14.
     func transform(_ a: inout [Fr], _ tw: [Fr], threads: Int) {
         precondition(a.count == size, "NTT: expected \(size) values, got \(a.count)")
         let n = size
         if n <= 1 { return }
         let k = logSize
+        let parallel = threads > 1 && n >= (1 << 14)
+        let workers = parallel ? threads : 1
         a.withUnsafeMutableBufferPointer { buf in
             let p = buf.baseAddress!
-            for i in 0..<n {
-                let j = EvaluationDomain.bitReverse(i, bits: k)
-                if i < j { let t = p[i]; p[i] = p[j]; p[j] = t }
+            // Each pair (i, j = rev(i)) is swapped once, by the worker that owns the smaller index.
+            parallelFor(workers, threads: workers) { c in
+                for i in (c * n / workers)..<((c + 1) * n / workers) {
+                    let j = EvaluationDomain.bitReverse(i, bits: k)
+                    if i < j { let t = p[i]; p[i] = p[j]; p[j] = t }
+                }
             }
             tw.withUnsafeBufferPointer { twb in
                 let t = twb.baseAddress!
-                let parallel = threads > 1 && n >= (1 << 14)
-                var half = 1
-                while half < n {
-                    let stride = n / (2 * half)
-                    let h = half
-                    // Butterfly number b in 0..<n/2 → block b / h, offset j = b % h, stepped
-                    // without a division; offset 0 has twiddle ω⁰ = 1 and no multiplication
-                    // (every butterfly of the first stage, n/2 of the 17·n/2 at n = 2^17).
-                    let body: (Int, Int) -> Void = { lo, hi in
-                        if lo >= hi { return }
-                        var j = lo % h
-                        var i0 = (lo / h) * 2 * h + j
-                        var b = lo
-                        while b < hi {
-                            let i1 = i0 + h
-                            let u = p[i0]
-                            let v = j == 0 ? p[i1] : p[i1] * t[j * stride]
-                            p[i0] = u + v
-                            p[i1] = u - v
-                            b += 1; j += 1; i0 += 1
-                            if j == h { j = 0; i0 += h }
-                        }
+                // Butterflies lo..<hi of the stage with half-width h (butterfly b → block b / h,
+                // offset j = b % h, stepped without a division); offset 0 has twiddle ω⁰ = 1 and
+                // no multiplication (every butterfly of the first stage).
+                @inline(__always) func stage(_ h: Int, _ lo: Int, _ hi: Int) {
+                    if lo >= hi { return }
+                    let stride = n / (2 * h)
+                    var j = lo % h
+                    var i0 = (lo / h) * 2 * h + j
+                    var b = lo
+                    while b < hi {
+                        let i1 = i0 + h
+                        let u = p[i0]
+                        let v = j == 0 ? p[i1] : p[i1] * t[j * stride]
+                        p[i0] = u + v
+                        p[i1] = u - v
+                        b += 1; j += 1; i0 += 1
+                        if j == h { j = 0; i0 += h }
                     }
-                    if parallel {
-                        let parts = threads
-                        let per = (n / 2 + parts - 1) / parts
-                        parallelFor(parts, threads: parts) { c in
-                            body(c * per, min(n / 2, (c + 1) * per))
-                        }
-                    } else {
-                        body(0, n / 2)
+                }
+                let blockLog = min(k, EvaluationDomain.blockBits)
+                let block = 1 << blockLog, blocks = n >> blockLog
+                // Stages with 2h ≤ block: block by block (butterflies of block q are q·block/2 …).
+                parallelFor(workers, threads: workers) { c in
+                    for q in (c * blocks / workers)..<((c + 1) * blocks / workers) {
+                        var h = 1
+                        while h < block { stage(h, q * block / 2, (q + 1) * block / 2); h *= 2 }
                     }
-                    half *= 2
+                }
+                var h = block
+                while h < n {
+                    let hh = h
+                    parallelFor(workers, threads: workers) { c in
+                        stage(hh, c * (n / 2) / workers, (c + 1) * (n / 2) / workers)
+                    }
+                    h *= 2
                 }
             }
         }

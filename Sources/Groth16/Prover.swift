@@ -99,7 +99,16 @@ public enum Groth16Prover {
         domain.cosetEvaluations(fromEvaluations: &b, threads: threads)
         domain.cosetEvaluations(fromEvaluations: &c, threads: threads)
         let zInv = (domain.cosetShift.power(UInt64(n)) - .one).inverse()!
-        for i in 0..<n { a[i] = (a[i] * b[i] - c[i]) * zInv }
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeBufferPointer { cp in
+                    let (pa, pb, pc) = (ap.baseAddress!, bp.baseAddress!, cp.baseAddress!)
+                    EvaluationDomain.chunked(n, threads: threads) { lo, hi in
+                        for i in lo..<hi { pa[i] = (pa[i] * pb[i] - pc[i]) * zInv }
+                    }
+                }
+            }
+        }
         domain.cosetINTT(&a, threads: threads)
         return a
     }
