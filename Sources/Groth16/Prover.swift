@@ -36,17 +36,21 @@ public enum Groth16Prover {
         guard w[0] == .one else { throw ProverError(description: "witness[0] must be 1 (the constant wire), found \(w[0])") }
         let h = try quotient(pk, w, threads: threads, progress: progress)
 
-        progress("msm", 4 * cs.numWires + h.count)
         let np = cs.numPublic
         let priv = Array(w[(np + 1)...])
         // The five MSMs one after another, each on every thread: a large MSM is cut into
         // equal parts of its points (see `MSM.multiply`), which balances the threads better than
         // running the G2 MSM beside the G1 ones.
         let hScalars = Array(h.prefix(pk.h.count))
+        progress("msm A", pk.a.count)
         let aSum = MSM.multiply(bases: pk.a, scalars: w, threads: threads)
+        progress("msm B1", pk.bG1.count)
         let b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: threads)
+        progress("msm B2", pk.bG2.count)
         let b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: threads)
+        progress("msm L", pk.l.count)
         let lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: threads)
+        progress("msm H", pk.h.count)
         let hSum = MSM.multiply(bases: pk.h, scalars: hScalars, threads: threads)
         let delta1 = G1(pk.deltaG1)
         let a = aSum + pk.alphaG1 + delta1 * r

@@ -56,6 +56,7 @@ struct Groth16Command: ParsableCommand {
             let progress = Progress(quiet: common.quiet)
             progress.phase("load", pk)
             let key = try ProvingKey(contentsOfFile: pk)
+            progress.phase("read witness", witness)
             let w = try Witness(contentsOfWtnsFile: witness)
             do { try w.validate(for: key.r1cs) } catch let e as FormatError { throw e.at(file: witness) }
             let t0 = progress.elapsed
