@@ -67,7 +67,10 @@ public enum Groth16Prover {
         let n = pk.domainSize
         let m = cs.constraints.count
         let domain: EvaluationDomain
-        do { domain = try EvaluationDomain(minSize: n) } catch { throw ProverError(description: "domain too large") }
+        guard let exact = EvaluationDomain(exactSize: n) else {
+            throw ProverError(description: "domain size \(n) is not 2^k or 3·2^k up to 3·2^28")
+        }
+        domain = exact
         progress("witness", m)
         var a = [Fr](repeating: .zero, count: n), b = a, c = a
         var bad = -1

@@ -148,8 +148,66 @@ final class NTTTests: XCTestCase {
         }
     }
 
+    /// Sizes 3·2^k against naive evaluation (on the domain and its coset), round trips on
+    /// one to three threads, and the multi-threaded radix-2 parts (3·2^14).
+    func testFactorThreeDomains() throws {
+        var rng = SeededRNG(seed: 53)
+        for k in [0, 1, 2, 3, 5, 14] {
+            let d = try EvaluationDomain(logSize: k, factorThree: true)
+            XCTAssertEqual(d.size, 3 << k)
+            XCTAssertEqual(d.omega.power(UInt64(d.size)), .one)
+            XCTAssertNotEqual(d.omega.power(UInt64(d.size / 3)), .one, "order must have the factor 3")
+            if k > 0 { XCTAssertNotEqual(d.omega.power(UInt64(d.size / 2)), .one, "order must be 3·2^k") }
+            let coeffs = (0..<d.size).map { _ in Fr.random(using: &rng) }
+            for t in [1, 2, 3] {
+                var a = coeffs
+                d.ntt(&a, threads: t)
+                if k <= 5 {
+                    var w = Fr.one
+                    for i in 0..<d.size { XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: w), "n = \(d.size) i = \(i)"); w = w * d.omega }
+                } else {
+                    for i in [0, 1, d.size / 3, d.size - 1] { XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: d.omega.power(UInt64(i)))) }
+                }
+                d.intt(&a, threads: t)
+                XCTAssertEqual(a, coeffs, "n = \(d.size) threads \(t)")
+                var c = coeffs
+                d.cosetNTT(&c, threads: t)
+                if k <= 3 {
+                    var w = d.cosetShift
+                    for i in 0..<d.size { XCTAssertEqual(c[i], naiveEvaluate(coeffs, at: w)); w = w * d.omega }
+                }
+                var fused = a
+                d.ntt(&fused, threads: t)
+                d.cosetEvaluations(fromEvaluations: &fused, threads: t)
+                XCTAssertEqual(fused, c, "n = \(d.size) threads \(t)")
+                d.cosetINTT(&c, threads: t)
+                XCTAssertEqual(c, coeffs)
+            }
+        }
+    }
+
+    func testDomainSizeChoice() throws {
+        // The smaller of the next 2^k and the next 3·2^k.
+        for (want, size) in [(0, 1), (1, 1), (2, 2), (3, 3), (4, 4), (5, 6), (7, 8), (9, 12), (13, 16),
+                             (17, 24), (65_539, 98_304), (98_305, 131_072), (131_073, 196_608), (262_147, 393_216)] {
+            XCTAssertEqual(EvaluationDomain.size(atLeast: want), size, "minSize \(want)")
+            if size <= 1 << 12 { XCTAssertEqual(try EvaluationDomain(minSize: want).size, size) }
+        }
+        for size in [1, 2, 3, 6, 1 << 20, 3 << 20, 3 << 28, 1 << 28] {
+            XCTAssertTrue(EvaluationDomain.isSupportedSize(size), "\(size)")
+        }
+        for size in [1, 2, 3, 6, 96, 128] { XCTAssertEqual(EvaluationDomain(exactSize: size)?.size, size) }
+        for size in [0, -4, 5, 9, 10, 24 + 1, 3 << 29, 1 << 29, 7 << 3] {
+            XCTAssertFalse(EvaluationDomain.isSupportedSize(size), "\(size)")
+            XCTAssertNil(EvaluationDomain(exactSize: size))
+        }
+    }
+
     func testDomainLimits() throws {
-        XCTAssertThrowsError(try EvaluationDomain(minSize: (1 << 28) + 1))
+        XCTAssertThrowsError(try EvaluationDomain(minSize: (3 << 28) + 1))
+        XCTAssertNil(EvaluationDomain.size(atLeast: (3 << 28) + 1))
+        XCTAssertEqual(EvaluationDomain.size(atLeast: (1 << 28) + 1), 3 << 27)
+        XCTAssertEqual(EvaluationDomain.size(atLeast: 3 << 28), 3 << 28)
         let d = try EvaluationDomain(minSize: 1000)
         XCTAssertEqual(d.size, 1024)
         XCTAssertEqual(d.omega.power(UInt64(1024)), .one)

@@ -160,7 +160,7 @@ final class CLITests: XCTestCase {
         let s = try run(["groth16", "setup", "circuit.r1cs", "--pk", "b.pk", "--vk", "b.json", "--quiet", "--json", "--threads", "1"])
         expect(s, 0)
         XCTAssertEqual(try XCTUnwrap(s.json, s.stdout)["constraints"] as? Int, 3)
-        XCTAssertEqual(s.json?["domain_size"] as? Int, 8)
+        XCTAssertEqual(s.json?["domain_size"] as? Int, 6)
         let p = try run(["groth16", "prove", "--pk", "b.pk", "--witness", "witness.wtns", "--proof", "bp.json",
                          "--public", "bpub.json", "--quiet", "--json", "--threads", "1"])
         expect(p, 0)

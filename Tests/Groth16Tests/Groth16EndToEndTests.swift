@@ -117,7 +117,7 @@ final class Groth16EndToEndTests: XCTestCase {
     func testCubicProvesAndVerifies() throws {
         let c = Self.cubic, pk = Self.cubicKey
         XCTAssertEqual(c.publicValues, [Fr(35)])
-        XCTAssertEqual(pk.domainSize, 8)
+        XCTAssertEqual(pk.domainSize, 6)  // 3 constraints + 1 public + 1: 3·2
         XCTAssertEqual(pk.verifyingKey.ic.count, 2)
         XCTAssertNoThrow(try pk.validateShape(file: "cubic"))
         let proof = try G16Fixtures.prove(pk, c.witness)
@@ -383,16 +383,27 @@ final class Groth16EndToEndTests: XCTestCase {
                 XCTAssertFalse(try verify(pk, p, x), "m=\(m)")
             }
         }
-        // One more constraint spills into the next power of two.
-        let c = G16Fixtures.random(seed: 7, constraints: 6, outputs: 1, inputs: 1)
-        let pk = try G16Fixtures.setup(c.r1cs)
-        XCTAssertEqual(pk.domainSize, 16)
-        XCTAssertTrue(try verify(pk, try G16Fixtures.prove(pk, c.witness), c.publicValues))
+        // One more constraint spills into the next domain: 3·2^k when that is smaller than the
+        // next power of two (9 rows → 12, 13 → 16, 25 → 32, 33 → 48).
+        for (m, n) in [(6, 12), (10, 16), (22, 32), (30, 48)] {
+            let c = G16Fixtures.random(seed: UInt64(7 + m), constraints: m, outputs: 1, inputs: 1)
+            let pk = try G16Fixtures.setup(c.r1cs)
+            XCTAssertEqual(pk.domainSize, n, "m=\(m)")
+            XCTAssertEqual(pk.h.count, n - 1)
+            let p = try G16Fixtures.prove(pk, c.witness, threads: 2)
+            XCTAssertTrue(try verify(pk, p, c.publicValues), "m=\(m)")
+            var x = c.publicValues
+            x[0] += .one
+            XCTAssertFalse(try verify(pk, p, x), "m=\(m)")
+            var bad = c.witness
+            bad[c.breaker[m - 1]] += .one
+            XCTAssertThrowsError(try G16Fixtures.prove(pk, bad), "m=\(m)")
+        }
     }
 
     func testCircuitsWithoutConstraints() throws {
-        // No constraints: the domain holds only the public rows (sizes 1, 2 and 4).
-        for (np, n) in [(0, 1), (1, 2), (2, 4)] {
+        // No constraints: the domain holds only the public rows (sizes 1, 2 and 3).
+        for (np, n) in [(0, 1), (1, 2), (2, 3)] {
             let cs = R1CS(numWires: np + 2, numPublicOutputs: 0, numPublicInputs: np, numPrivateInputs: 1, constraints: [])
             let w = [Fr.one] + (0..<np).map { Fr(UInt64(10 + $0)) } + [Fr(99)]
             let pk = try G16Fixtures.setup(cs, salt: UInt64(np))
