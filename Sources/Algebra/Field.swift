@@ -14,6 +14,20 @@ public protocol FieldElement: Equatable, Hashable, Sendable, CustomStringConvert
     func doubled() -> Self
     /// The multiplicative inverse, or nil for zero.
     func inverse() -> Self?
+
+    /// The field whose inversions a batch inversion shares: Self, or for an extension field
+    /// its base field, through the norm (x⁻¹ = x̄·N(x)⁻¹), which is cheaper to multiply in.
+    associatedtype InversionBase: FieldElement = Self
+    /// An element of InversionBase that is zero exactly when self is and whose inverse gives
+    /// self's inverse through `inverse(givenNormInverse:)`.
+    var inversionNorm: InversionBase { get }
+    /// self⁻¹ from the inverse of `inversionNorm`.
+    func inverse(givenNormInverse n: InversionBase) -> Self
+}
+
+extension FieldElement where InversionBase == Self {
+    @inlinable @inline(__always) public var inversionNorm: Self { self }
+    @inlinable @inline(__always) public func inverse(givenNormInverse n: Self) -> Self { n }
 }
 
 extension FieldElement {

@@ -58,6 +58,12 @@ public struct Fq2: FieldElement {
     /// The norm c0² + c1² to Fq.
     public var norm: Fq { c0.squared() + c1.squared() }
 
+    /// Batch inversions in Fq2 share an Fq inversion of the norms: two squarings and two
+    /// multiplications per element instead of three Fq2 products (nine Fq ones) in the
+    /// prefix-product chain.
+    @inlinable @inline(__always) public var inversionNorm: Fq { c0.squared() + c1.squared() }
+    @inlinable @inline(__always) public func inverse(givenNormInverse n: Fq) -> Fq2 { Fq2(c0 * n, -(c1 * n)) }
+
     /// A square root, or nil for a non-square (the complex method for p ≡ 3 mod 4).
     public func sqrt() -> Fq2? {
         if isZero { return self }

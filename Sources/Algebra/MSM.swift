@@ -479,7 +479,10 @@ final class BatchAffineBuckets<C: CurveParameters> {
     @usableFromInline let qNeg: UnsafeMutablePointer<Bool>
     @usableFromInline let qKind: UnsafeMutablePointer<UInt8>
     @usableFromInline let qDen: UnsafeMutablePointer<C.Field>
-    @usableFromInline let scratch: UnsafeMutablePointer<C.Field>
+    /// The norms of the queued denominators (`FieldElement.inversionNorm`) and their prefix
+    /// products: the batch inversion runs in the base field (Fq for G2's Fq2).
+    @usableFromInline let norms: UnsafeMutablePointer<C.Field.InversionBase>
+    @usableFromInline let scratch: UnsafeMutablePointer<C.Field.InversionBase>
     @usableFromInline var qCount = 0
     // The deferred additions.
     @usableFromInline let dBucket: UnsafeMutablePointer<Int32>
@@ -501,6 +504,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
         qNeg = .allocate(capacity: batch)
         qKind = .allocate(capacity: batch); qKind.initialize(repeating: 0, count: batch)
         qDen = .allocate(capacity: batch); qDen.initialize(repeating: .zero, count: batch)
+        norms = .allocate(capacity: batch); norms.initialize(repeating: .zero, count: batch)
         scratch = .allocate(capacity: batch); scratch.initialize(repeating: .zero, count: batch)
         dBucket = .allocate(capacity: deferCapacity)
         dSrc = .allocate(capacity: deferCapacity)
@@ -510,7 +514,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
     @inlinable deinit {
         UnsafeMutableRawPointer(xy).deallocate(); state.deallocate(); overflow?.deallocate(); hasOverflow.deallocate()
         qBucket.deallocate(); qSrc.deallocate(); qNeg.deallocate(); qKind.deallocate()
-        qDen.deallocate(); scratch.deallocate()
+        qDen.deallocate(); norms.deallocate(); scratch.deallocate()
         dBucket.deallocate(); dSrc.deallocate(); dNeg.deallocate()
     }
 
@@ -636,34 +640,40 @@ final class BatchAffineBuckets<C: CurveParameters> {
         if k == 0 { return }
         let ahead = Self.prefetchDistance
         for t in 0..<min(k, ahead) { prefetch(t) }
-        var acc0 = C.Field.one, acc1 = C.Field.one
+        typealias Base = C.Field.InversionBase
+        var acc0 = Base.one, acc1 = Base.one
         var i = 0
         while i &+ 1 < k {
             if i &+ ahead &+ 1 < k { prefetch(i &+ ahead); prefetch(i &+ ahead &+ 1) }
             let d0 = denominator(i), d1 = denominator(i &+ 1)
+            let n0 = d0.inversionNorm, n1 = d1.inversionNorm
             qDen[i] = d0; qDen[i &+ 1] = d1
-            scratch[i] = acc0; acc0 = acc0 * d0
-            scratch[i &+ 1] = acc1; acc1 = acc1 * d1
+            norms[i] = n0; norms[i &+ 1] = n1
+            scratch[i] = acc0; acc0 = acc0 * n0
+            scratch[i &+ 1] = acc1; acc1 = acc1 * n1
             i &+= 2
         }
-        if i < k { let d0 = denominator(i); qDen[i] = d0; scratch[i] = acc0; acc0 = acc0 * d0 }
+        if i < k {
+            let d0 = denominator(i), n0 = d0.inversionNorm
+            qDen[i] = d0; norms[i] = n0; scratch[i] = acc0; acc0 = acc0 * n0
+        }
         let both = (acc0 * acc1).inverse()!
         var inv0 = both * acc1, inv1 = both * acc0
         var j = k &- 1
         if k & 1 == 1 {
-            let dInv = inv0 * scratch[j]
-            inv0 = inv0 * qDen[j]
-            apply(j, dInv)
+            let nInv = inv0 * scratch[j]
+            inv0 = inv0 * norms[j]
+            apply(j, qDen[j].inverse(givenNormInverse: nInv))
             j &-= 1
         }
         while j > 0 {
             if j >= ahead &+ 1 { prefetch(j &- ahead); prefetch(j &- ahead &- 1) }
-            let d1 = inv1 * scratch[j]
-            inv1 = inv1 * qDen[j]
-            let d0 = inv0 * scratch[j &- 1]
-            inv0 = inv0 * qDen[j &- 1]
-            apply(j, d1)
-            apply(j &- 1, d0)
+            let n1 = inv1 * scratch[j]
+            inv1 = inv1 * norms[j]
+            let n0 = inv0 * scratch[j &- 1]
+            inv0 = inv0 * norms[j &- 1]
+            apply(j, qDen[j].inverse(givenNormInverse: n1))
+            apply(j &- 1, qDen[j &- 1].inverse(givenNormInverse: n0))
             j &-= 2
         }
         qCount = 0
