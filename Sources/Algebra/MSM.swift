@@ -641,6 +641,10 @@ final class BatchAffineBuckets<C: CurveParameters> {
         let ahead = Self.prefetchDistance
         for t in 0..<min(k, ahead) { prefetch(t) }
         typealias Base = C.Field.InversionBase
+        // For a prime field the norm is the denominator itself: read it back from qDen rather
+        // than store it twice (the comparison folds when this is specialised).
+        let sameField = Base.self == C.Field.self
+        @inline(__always) func norm(_ i: Int) -> Base { sameField ? unsafeBitCast(qDen[i], to: Base.self) : norms[i] }
         var acc0 = Base.one, acc1 = Base.one
         var i = 0
         while i &+ 1 < k {
@@ -648,30 +652,30 @@ final class BatchAffineBuckets<C: CurveParameters> {
             let d0 = denominator(i), d1 = denominator(i &+ 1)
             let n0 = d0.inversionNorm, n1 = d1.inversionNorm
             qDen[i] = d0; qDen[i &+ 1] = d1
-            norms[i] = n0; norms[i &+ 1] = n1
+            if !sameField { norms[i] = n0; norms[i &+ 1] = n1 }
             scratch[i] = acc0; acc0 = acc0 * n0
             scratch[i &+ 1] = acc1; acc1 = acc1 * n1
             i &+= 2
         }
         if i < k {
             let d0 = denominator(i), n0 = d0.inversionNorm
-            qDen[i] = d0; norms[i] = n0; scratch[i] = acc0; acc0 = acc0 * n0
+            qDen[i] = d0; if !sameField { norms[i] = n0 }; scratch[i] = acc0; acc0 = acc0 * n0
         }
         let both = (acc0 * acc1).inverse()!
         var inv0 = both * acc1, inv1 = both * acc0
         var j = k &- 1
         if k & 1 == 1 {
             let nInv = inv0 * scratch[j]
-            inv0 = inv0 * norms[j]
+            inv0 = inv0 * norm(j)
             apply(j, qDen[j].inverse(givenNormInverse: nInv))
             j &-= 1
         }
         while j > 0 {
             if j >= ahead &+ 1 { prefetch(j &- ahead); prefetch(j &- ahead &- 1) }
             let n1 = inv1 * scratch[j]
-            inv1 = inv1 * norms[j]
+            inv1 = inv1 * norm(j)
             let n0 = inv0 * scratch[j &- 1]
-            inv0 = inv0 * norms[j &- 1]
+            inv0 = inv0 * norm(j &- 1)
             apply(j, qDen[j].inverse(givenNormInverse: n1))
             apply(j &- 1, qDen[j &- 1].inverse(givenNormInverse: n0))
             j &-= 2
