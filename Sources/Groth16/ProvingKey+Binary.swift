@@ -1,5 +1,6 @@
 import Algebra
 import COpenSSL
+import Dispatch
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -70,8 +71,8 @@ extension ProvingKey {
         }
     }
 
-    public init(contentsOfFile path: String) throws {
-        self = try ProvingKeyFile(contentsOfFile: path).key()
+    public init(contentsOfFile path: String, threads: Int = 1) throws {
+        self = try ProvingKeyFile(contentsOfFile: path, threads: threads).key()
     }
 
     public init(binaryData data: Data, file: String = "circuit.pk") throws {
@@ -93,15 +94,17 @@ public struct ProvingKeyFile: Sendable {
     let constraintBytes: [UInt8]
     let labelBytes: [UInt8]
 
-    public init(contentsOfFile path: String) throws {
+    /// Reads and checks a key file; with several threads the digest is computed beside the
+    /// point checks, which are split over the threads.
+    public init(contentsOfFile path: String, threads: Int = 1) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
             throw FormatError(file: path, field: "", "cannot read the file")
         }
-        try self.init(binaryData: data, file: path)
+        try self.init(binaryData: data, file: path, threads: threads)
     }
 
-    public init(binaryData data: Data, file: String = "circuit.pk") throws {
+    public init(binaryData data: Data, file: String = "circuit.pk", threads: Int = 1) throws {
         self.file = file
         let parsed = try data.withUnsafeBytes { raw in
             var r = ByteReader(raw, file: file)
@@ -127,9 +130,18 @@ public struct ProvingKeyFile: Sendable {
             // The digest covers everything before it, so it must be the last section.
             guard dg.end == raw.count else { throw FormatError(file: file, field: "digest", "is not the last section") }
             let expected = try dg.bytes(32, "digest")
-            guard sha256(UnsafeRawBufferPointer(rebasing: raw[0..<digestAt])) == expected else {
-                throw FormatError(file: file, field: "digest", "SHA-256 mismatch: the file is corrupt")
+            // The digest runs on its own thread while the points are checked; a mismatch is
+            // reported before any error found in the points (a corrupt file's first symptom).
+            let digest = DigestJob(UnsafeRawBufferPointer(rebasing: raw[0..<digestAt]))
+            let group = DispatchGroup()
+            if threads > 1 { DispatchQueue.global().async(group: group) { digest.run() } } else { digest.run() }
+            func checkDigest() throws {
+                group.wait()
+                guard digest.result == expected else {
+                    throw FormatError(file: file, field: "digest", "SHA-256 mismatch: the file is corrupt")
+                }
             }
+            do {
             func need(_ t: UInt32, _ name: String) throws -> ByteReader {
                 guard let s = sections[t] else { throw FormatError(file: file, field: name, "section \(t) is missing") }
                 return s
@@ -150,7 +162,7 @@ public struct ProvingKeyFile: Sendable {
                 var s = try need(t, name)
                 let c = Int(try s.u32("\(name) count"))
                 guard c * 64 <= s.remaining else { throw FormatError(file: file, field: name, "truncated: \(c) points claimed") }
-                let pts = try (0..<c).map { _ in try s.g1(name) }
+                let pts = try s.items(c, size: 64, placeholder: G1Affine.infinity, threads: threads) { try $0.g1(name) }
                 guard s.remaining == 0 else { throw FormatError(file: file, field: name, "\(s.remaining) unexpected bytes at the end of the section") }
                 return pts
             }
@@ -159,7 +171,7 @@ public struct ProvingKeyFile: Sendable {
             var s6 = try need(6, "B2")
             let c6 = Int(try s6.u32("B2 count"))
             guard c6 * 128 <= s6.remaining else { throw FormatError(file: file, field: "B2", "truncated: \(c6) points claimed") }
-            let b2 = try (0..<c6).map { _ in try s6.g2("B2") }
+            let b2 = try s6.items(c6, size: 128, placeholder: G2Affine.infinity, threads: threads) { try $0.g2("B2") }
             for (name, sec) in [("meta", meta), ("fixed points", fixed), ("B2", s6)] where sec.remaining != 0 {
                 throw FormatError(file: file, field: name, "\(sec.remaining) unexpected bytes at the end of the section")
             }
@@ -171,7 +183,12 @@ public struct ProvingKeyFile: Sendable {
                                 deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: shape)
             try pk.validateShape(file: file, constraints: m)
             let s9 = try need(9, "constraints"), s10 = try need(10, "wire labels")
+            try checkDigest()
             return (pk, (nw, po, pi, pv, m, labels), Array(s9.rest), Array(s10.rest))
+            } catch {
+                try checkDigest()
+                throw error
+            }
         }
         (points, meta, constraintBytes, labelBytes) = (parsed.0, parsed.1, parsed.2, parsed.3)
     }
@@ -293,6 +310,14 @@ struct ByteWriter {
     }
 }
 
+/// SHA-256 of a byte range, computed where `run` is called.
+private final class DigestJob: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    var result: [UInt8] = []
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    func run() { result = sha256(bytes) }
+}
+
 /// Bounds-checked little-endian reader over raw bytes; every failure names the field.
 struct ByteReader {
     let base: UnsafeRawBufferPointer
@@ -342,6 +367,29 @@ struct ByteReader {
         guard p.isOnCurve else { throw FormatError(file: file, field: field, "point is not on the curve") }
         return p
     }
+    /// `count` items of `size` bytes each, decoded in contiguous chunks over the threads (from
+    /// 4,096 items); the error of the earliest failing chunk is thrown, as a serial read would.
+    mutating func items<T>(_ count: Int, size: Int, placeholder: T, threads: Int,
+                           _ decode: (inout ByteReader) throws -> T) throws -> [T] {
+        let start = try take(count * size, "\(count) items")
+        let parts = count < 4096 ? 1 : max(1, threads)
+        var out = [T](repeating: placeholder, count: count)
+        var errors = [Error?](repeating: nil, count: parts)
+        let (base, file) = (self.base, self.file)
+        out.withUnsafeMutableBufferPointer { ob in
+            errors.withUnsafeMutableBufferPointer { eb in
+                let o = ob.baseAddress!, e = eb.baseAddress!
+                parallelFor(parts, threads: parts) { c in
+                    let lo = c * count / parts, hi = (c + 1) * count / parts
+                    var r = ByteReader(base, file: file, offset: start + lo * size, end: start + hi * size)
+                    do { for i in lo..<hi { o[i] = try decode(&r) } } catch { e[c] = error }
+                }
+            }
+        }
+        if let first = errors.lazy.compactMap({ $0 }).first { throw first }
+        return out
+    }
+
     mutating func g2(_ field: String) throws -> G2Affine {
         let x = Fq2(try montgomery(FqParameters.self, field), try montgomery(FqParameters.self, field))
         let y = Fq2(try montgomery(FqParameters.self, field), try montgomery(FqParameters.self, field))

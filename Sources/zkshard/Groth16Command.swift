@@ -55,7 +55,7 @@ struct Groth16Command: ParsableCommand {
         func run() throws {
             let progress = Progress(quiet: common.quiet)
             progress.phase("load", pk)
-            let key = try ProvingKey(contentsOfFile: pk)
+            let key = try ProvingKey(contentsOfFile: pk, threads: common.threads)
             progress.phase("read witness", witness)
             let w = try Witness(contentsOfWtnsFile: witness)
             do { try w.validate(for: key.r1cs) } catch let e as FormatError { throw e.at(file: witness) }

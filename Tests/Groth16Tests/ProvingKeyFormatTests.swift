@@ -300,6 +300,40 @@ final class ProvingKeyFormatTests: XCTestCase {
         XCTAssertEqual(try decode([UInt8](k.binaryData())), k)
     }
 
+    /// From 4,096 points an array is decoded in chunks over the threads while the digest runs
+    /// beside: the key is the same, and errors are the ones a serial read reports (the first
+    /// bad point in file order; a digest mismatch before any point error).
+    func testParallelLoadMatchesSerial() throws {
+        let c = G16Fixtures.random(seed: 0xB16, constraints: 4_200, outputs: 1, inputs: 1)
+        let pk = try G16Fixtures.setup(c.r1cs, salt: 9)
+        XCTAssertGreaterThanOrEqual(pk.a.count, 4_096)
+        let good = pk.binaryData()
+        let serial = try ProvingKeyFile(binaryData: good, file: "big.pk", threads: 1).key()
+        XCTAssertEqual(serial, pk)
+        for t in [2, 3] { XCTAssertEqual(try ProvingKeyFile(binaryData: good, file: "big.pk", threads: t).key(), pk) }
+        // Two bad points, one in each half of A: the first one is reported on every thread count.
+        var k = pk
+        let off = G1Affine(x: Fq(1), y: Fq(3))
+        k.a[10] = off
+        k.a[k.a.count - 5] = off
+        k.bG2[k.bG2.count - 1] = G2Affine(x: Fq2(Fq(1), Fq(2)), y: Fq2(Fq(3), Fq(4)))
+        var bad = [UInt8](k.binaryData())
+        for t in [1, 2, 3] {
+            XCTAssertThrowsError(try ProvingKeyFile(binaryData: Data(bad), file: "big.pk", threads: t)) { e in
+                let fe = e as? FormatError
+                XCTAssertEqual(fe?.field, "A", "threads \(t): \(e)")
+                XCTAssertTrue(fe?.message.contains("not on the curve") ?? false, "threads \(t): \(e)")
+            }
+        }
+        // The same bytes with a stale digest: the digest is what is reported.
+        bad[bad.count - 1] ^= 1
+        for t in [1, 2] {
+            XCTAssertThrowsError(try ProvingKeyFile(binaryData: Data(bad), file: "big.pk", threads: t)) { e in
+                XCTAssertEqual((e as? FormatError)?.field, "digest", "threads \(t): \(e)")
+            }
+        }
+    }
+
     func testRejectsInconsistentShapesWithValidDigest() {
         let pk = Self.key
         let cases: [(String, String, (inout ProvingKey) -> Void)] = [
