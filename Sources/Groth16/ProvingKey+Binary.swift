@@ -142,49 +142,49 @@ public struct ProvingKeyFile: Sendable {
                 }
             }
             do {
-            func need(_ t: UInt32, _ name: String) throws -> ByteReader {
-                guard let s = sections[t] else { throw FormatError(file: file, field: name, "section \(t) is missing") }
-                return s
-            }
-            var meta = try need(1, "meta")
-            let nw = Int(try meta.u32("wires")), po = Int(try meta.u32("public outputs"))
-            let pi = Int(try meta.u32("public inputs")), pv = Int(try meta.u32("private inputs"))
-            let m = Int(try meta.u32("constraints")), n = Int(try meta.u32("domain size"))
-            let labels = try meta.u64("labels")
-            guard po + pi + 1 <= nw else { throw FormatError(file: file, field: "meta", "\(po + pi) public values but \(nw) wires") }
-            var fixed = try need(2, "fixed points")
-            let g1s = try (0..<3).map { try fixed.g1("fixed G1 \($0)") }
-            let g2s = try (0..<3).map { try fixed.g2("fixed G2 \($0)") }
-            for (i, p) in g2s.enumerated() where !p.isInSubgroup {
-                throw FormatError(file: file, field: "fixed G2 \(i)", "point is not in the prime-order subgroup")
-            }
-            func g1Array(_ t: UInt32, _ name: String) throws -> [G1Affine] {
-                var s = try need(t, name)
-                let c = Int(try s.u32("\(name) count"))
-                guard c * 64 <= s.remaining else { throw FormatError(file: file, field: name, "truncated: \(c) points claimed") }
-                let pts = try s.items(c, size: 64, placeholder: G1Affine.infinity, threads: threads) { try $0.g1(name) }
-                guard s.remaining == 0 else { throw FormatError(file: file, field: name, "\(s.remaining) unexpected bytes at the end of the section") }
-                return pts
-            }
-            let ic = try g1Array(3, "IC"), a = try g1Array(4, "A"), b1 = try g1Array(5, "B1")
-            let l = try g1Array(7, "L"), h = try g1Array(8, "H")
-            var s6 = try need(6, "B2")
-            let c6 = Int(try s6.u32("B2 count"))
-            guard c6 * 128 <= s6.remaining else { throw FormatError(file: file, field: "B2", "truncated: \(c6) points claimed") }
-            let b2 = try s6.items(c6, size: 128, placeholder: G2Affine.infinity, threads: threads) { try $0.g2("B2") }
-            for (name, sec) in [("meta", meta), ("fixed points", fixed), ("B2", s6)] where sec.remaining != 0 {
-                throw FormatError(file: file, field: name, "\(sec.remaining) unexpected bytes at the end of the section")
-            }
-            // The shape checks need only the counts; the constraints come later.
-            let shape = R1CS(numWires: nw, numPublicOutputs: po, numPublicInputs: pi, numPrivateInputs: pv,
-                             constraints: [], wireToLabel: [], numLabels: labels)
-            let vk = VerifyingKey(alpha: g1s[0], beta: g2s[0], gamma: g2s[1], delta: g2s[2], ic: ic)
-            let pk = ProvingKey(verifyingKey: vk, alphaG1: g1s[0], betaG1: g1s[1], deltaG1: g1s[2], betaG2: g2s[0],
-                                deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: shape)
-            try pk.validateShape(file: file, constraints: m)
-            let s9 = try need(9, "constraints"), s10 = try need(10, "wire labels")
-            try checkDigest()
-            return (pk, (nw, po, pi, pv, m, labels), Array(s9.rest), Array(s10.rest))
+                func need(_ t: UInt32, _ name: String) throws -> ByteReader {
+                    guard let s = sections[t] else { throw FormatError(file: file, field: name, "section \(t) is missing") }
+                    return s
+                }
+                var meta = try need(1, "meta")
+                let nw = Int(try meta.u32("wires")), po = Int(try meta.u32("public outputs"))
+                let pi = Int(try meta.u32("public inputs")), pv = Int(try meta.u32("private inputs"))
+                let m = Int(try meta.u32("constraints")), n = Int(try meta.u32("domain size"))
+                let labels = try meta.u64("labels")
+                guard po + pi + 1 <= nw else { throw FormatError(file: file, field: "meta", "\(po + pi) public values but \(nw) wires") }
+                var fixed = try need(2, "fixed points")
+                let g1s = try (0..<3).map { try fixed.g1("fixed G1 \($0)") }
+                let g2s = try (0..<3).map { try fixed.g2("fixed G2 \($0)") }
+                for (i, p) in g2s.enumerated() where !p.isInSubgroup {
+                    throw FormatError(file: file, field: "fixed G2 \(i)", "point is not in the prime-order subgroup")
+                }
+                func g1Array(_ t: UInt32, _ name: String) throws -> [G1Affine] {
+                    var s = try need(t, name)
+                    let c = Int(try s.u32("\(name) count"))
+                    guard c * 64 <= s.remaining else { throw FormatError(file: file, field: name, "truncated: \(c) points claimed") }
+                    let pts = try s.items(c, size: 64, placeholder: G1Affine.infinity, threads: threads) { try $0.g1(name) }
+                    guard s.remaining == 0 else { throw FormatError(file: file, field: name, "\(s.remaining) unexpected bytes at the end of the section") }
+                    return pts
+                }
+                let ic = try g1Array(3, "IC"), a = try g1Array(4, "A"), b1 = try g1Array(5, "B1")
+                let l = try g1Array(7, "L"), h = try g1Array(8, "H")
+                var s6 = try need(6, "B2")
+                let c6 = Int(try s6.u32("B2 count"))
+                guard c6 * 128 <= s6.remaining else { throw FormatError(file: file, field: "B2", "truncated: \(c6) points claimed") }
+                let b2 = try s6.items(c6, size: 128, placeholder: G2Affine.infinity, threads: threads) { try $0.g2("B2") }
+                for (name, sec) in [("meta", meta), ("fixed points", fixed), ("B2", s6)] where sec.remaining != 0 {
+                    throw FormatError(file: file, field: name, "\(sec.remaining) unexpected bytes at the end of the section")
+                }
+                // The shape checks need only the counts; the constraints come later.
+                let shape = R1CS(numWires: nw, numPublicOutputs: po, numPublicInputs: pi, numPrivateInputs: pv,
+                                 constraints: [], wireToLabel: [], numLabels: labels)
+                let vk = VerifyingKey(alpha: g1s[0], beta: g2s[0], gamma: g2s[1], delta: g2s[2], ic: ic)
+                let pk = ProvingKey(verifyingKey: vk, alphaG1: g1s[0], betaG1: g1s[1], deltaG1: g1s[2], betaG2: g2s[0],
+                                    deltaG2: g2s[2], a: a, bG1: b1, bG2: b2, l: l, h: h, domainSize: n, r1cs: shape)
+                try pk.validateShape(file: file, constraints: m)
+                let s9 = try need(9, "constraints"), s10 = try need(10, "wire labels")
+                try checkDigest()
+                return (pk, (nw, po, pi, pv, m, labels), Array(s9.rest), Array(s10.rest))
             } catch {
                 try checkDigest()
                 throw error
@@ -367,6 +367,7 @@ struct ByteReader {
         guard p.isOnCurve else { throw FormatError(file: file, field: field, "point is not on the curve") }
         return p
     }
+
     /// `count` items of `size` bytes each, decoded in contiguous chunks over the threads (from
     /// 4,096 items); the error of the earliest failing chunk is thrown, as a serial read would.
     mutating func items<T>(_ count: Int, size: Int, placeholder: T, threads: Int,
