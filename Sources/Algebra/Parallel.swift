@@ -23,3 +23,25 @@ public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         }
     }
 }
+
+/// Work run on another thread when `concurrently` (else at once, on this one) and collected
+/// later with `wait()`: a proving key's digest beside its point checks, a key loading while
+/// the model's kernels run.
+public final class BackgroundWork<T>: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<T, Error>?
+
+    public init(concurrently: Bool, _ work: @escaping () throws -> T) {
+        if concurrently {
+            DispatchQueue.global().async(group: group) { self.result = Result { try work() } }
+        } else {
+            result = Result { try work() }
+        }
+    }
+
+    /// The work's value once it has finished, or its error.
+    public func wait() throws -> T {
+        group.wait()
+        return try result!.get()
+    }
+}

@@ -1,5 +1,4 @@
 import Algebra
-import Dispatch
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -104,9 +103,12 @@ public struct BuildDirectory {
         progress("load key", 0)
         // With more than one thread the key loads (read, digest, point checks) while the
         // kernels run and the witness is synthesised: the two are independent until here.
-        let loading = KeyLoad(path: provingKeyPath, clock: clock)
-        let group = DispatchGroup()
-        if threads > 1 { DispatchQueue.global().async(group: group) { loading.run() } } else { loading.run() }
+        let path = provingKeyPath
+        let loading = BackgroundWork(concurrently: threads > 1) { () throws -> (ProvingKeyFile, Duration) in
+            let start = clock.now
+            let file = try ProvingKeyFile(contentsOfFile: path)
+            return (file, clock.now - start)
+        }
         progress("run kernels", model.ops.count)
         let t1 = clock.now
         let trace = try ModelExecutor.run(model, inputs: q, threads: threads, trace: true)
@@ -116,8 +118,7 @@ public struct BuildDirectory {
         // The prover checks every constraint; its error is mapped back to the layer below.
         let circuit = try ModelCircuit.synthesize(model, digest: try manifest.boundDigest(), interface: interface,
                                                   values: trace.values, salts: salts, checkTrace: false)
-        group.wait()
-        let keyFile = try loading.result!.get()
+        let (keyFile, loadTime) = try loading.wait()
         guard let witness = circuit.witness else { throw CompileError("no witness was produced") }
         guard let key = keyFile.key(matching: circuit.r1cs) else {
             throw CompileError("\(provingKeyPath): the proving key is for another circuit than \(modelPath); run setup again")
@@ -135,22 +136,8 @@ public struct BuildDirectory {
         func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         return InferenceProof(proof: proof, publicValues: Array(witness[1...key.r1cs.numPublic]), witness: witness,
                               outputsInt: outputsInt, outputs: model.dequantizeOutputs(outputsInt),
-                              timings: ["load_key_s": s(loading.elapsed), "kernels_s": s(t2 - t1), "witness_s": s(t3 - t2),
+                              timings: ["load_key_s": s(loadTime), "kernels_s": s(t2 - t1), "witness_s": s(t3 - t2),
                                         "groth16_s": s(t4 - t3), "total_s": s(t4 - t0)])
-    }
-}
-
-/// Loading a proving key, possibly on another thread; `result` and `elapsed` are read after it ran.
-private final class KeyLoad: @unchecked Sendable {
-    let path: String
-    let clock: ContinuousClock
-    var result: Result<ProvingKeyFile, Error>?
-    var elapsed: Duration = .zero
-    init(path: String, clock: ContinuousClock) { self.path = path; self.clock = clock }
-    func run() {
-        let start = clock.now
-        result = Result { try ProvingKeyFile(contentsOfFile: path) }
-        elapsed = clock.now - start
     }
 }
 

@@ -1,6 +1,5 @@
 import Algebra
 import COpenSSL
-import Dispatch
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -132,12 +131,10 @@ public struct ProvingKeyFile: Sendable {
             let expected = try dg.bytes(32, "digest")
             // The digest runs on its own thread while the points are checked; a mismatch is
             // reported before any error found in the points (a corrupt file's first symptom).
-            let digest = DigestJob(UnsafeRawBufferPointer(rebasing: raw[0..<digestAt]))
-            let group = DispatchGroup()
-            if threads > 1 { DispatchQueue.global().async(group: group) { digest.run() } } else { digest.run() }
+            let covered = UnsafeRawBufferPointer(rebasing: raw[0..<digestAt])
+            let digest = BackgroundWork(concurrently: threads > 1) { sha256(covered) }
             func checkDigest() throws {
-                group.wait()
-                guard digest.result == expected else {
+                guard try digest.wait() == expected else {
                     throw FormatError(file: file, field: "digest", "SHA-256 mismatch: the file is corrupt")
                 }
             }
@@ -308,14 +305,6 @@ struct ByteWriter {
         if p.isInfinity { bytes([UInt8](repeating: 0, count: 128)); return }
         limbs(p.x.c0.v); limbs(p.x.c1.v); limbs(p.y.c0.v); limbs(p.y.c1.v)
     }
-}
-
-/// SHA-256 of a byte range, computed where `run` is called.
-private final class DigestJob: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
-    var result: [UInt8] = []
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-    func run() { result = sha256(bytes) }
 }
 
 /// Bounds-checked little-endian reader over raw bytes; every failure names the field.
