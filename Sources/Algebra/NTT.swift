@@ -50,9 +50,10 @@ public struct EvaluationDomain: Sendable {
 
     /// The smallest domain with at least `minSize` elements (2^k or 3·2^k, whichever is smaller).
     public init(minSize: Int) throws {
-        guard let n = EvaluationDomain.size(atLeast: minSize) else { throw TooLarge(requested: minSize) }
-        let three = n % 3 == 0
-        try self.init(logSize: (three ? n / 3 : n).trailingZeroBitCount, factorThree: three)
+        guard let n = EvaluationDomain.size(atLeast: minSize), let d = EvaluationDomain(exactSize: n) else {
+            throw TooLarge(requested: minSize)
+        }
+        self = d
     }
 
     /// The domain of exactly n elements; nil unless n is a supported size.

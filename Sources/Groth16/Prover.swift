@@ -66,11 +66,9 @@ public enum Groth16Prover {
         let cs = pk.r1cs
         let n = pk.domainSize
         let m = cs.constraints.count
-        let domain: EvaluationDomain
-        guard let exact = EvaluationDomain(exactSize: n) else {
+        guard let domain = EvaluationDomain(exactSize: n) else {
             throw ProverError(description: "domain size \(n) is not 2^k or 3·2^k up to 3·2^28")
         }
-        domain = exact
         progress("witness", m)
         var a = [Fr](repeating: .zero, count: n), b = a, c = a
         var bad = -1

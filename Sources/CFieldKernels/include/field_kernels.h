@@ -72,6 +72,16 @@ static const uint64_t zk_bn254_fr_modulus[4] = {
     0x43e1f593f0000001ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL };
 static const uint64_t zk_zero_word = 0;
 
+/* BN254's Fq or Fr modulus in constant storage when (p0..p3) is one of them (folds for
+ * constant arguments), else NULL. */
+ZK_INLINE const uint64_t *zk_bn254_modulus(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3) {
+    if (p0 == zk_bn254_fq_modulus[0] && p1 == zk_bn254_fq_modulus[1] &&
+        p2 == zk_bn254_fq_modulus[2] && p3 == zk_bn254_fq_modulus[3]) return zk_bn254_fq_modulus;
+    if (p0 == zk_bn254_fr_modulus[0] && p1 == zk_bn254_fr_modulus[1] &&
+        p2 == zk_bn254_fr_modulus[2] && p3 == zk_bn254_fr_modulus[3]) return zk_bn254_fr_modulus;
+    return 0;
+}
+
 #if defined(__x86_64__)
 /* 1 when the CPU has BMI2 (mulx) and ADX (adcx/adox); set once at load time. */
 extern int zk_has_adx;
@@ -241,14 +251,10 @@ ZK_INLINE zk_limbs4 zk_mont_mul_best(zk_limbs4 a, zk_limbs4 b,
                                      uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t inv) {
 #if defined(__x86_64__)
     if (__builtin_expect(zk_has_adx, 1)) {
-        /* With constant p (every caller), these comparisons fold and the kernel addresses the
+        /* With constant p (every caller), the comparisons fold and the kernel addresses the
          * modulus in read-only data instead of a stack copy made on each call. */
-        if (p0 == zk_bn254_fq_modulus[0] && p1 == zk_bn254_fq_modulus[1] &&
-            p2 == zk_bn254_fq_modulus[2] && p3 == zk_bn254_fq_modulus[3])
-            return zk_mont_mul_adx(a, b, zk_bn254_fq_modulus, inv);
-        if (p0 == zk_bn254_fr_modulus[0] && p1 == zk_bn254_fr_modulus[1] &&
-            p2 == zk_bn254_fr_modulus[2] && p3 == zk_bn254_fr_modulus[3])
-            return zk_mont_mul_adx(a, b, zk_bn254_fr_modulus, inv);
+        const uint64_t *pm = zk_bn254_modulus(p0, p1, p2, p3);
+        if (pm) return zk_mont_mul_adx(a, b, pm, inv);
         const uint64_t pv[4] = { p0, p1, p2, p3 };
         return zk_mont_mul_adx(a, b, pv, inv);
     }
@@ -318,15 +324,6 @@ ZK_INLINE zk_limbs4 zk_mod_sub_x86(zk_limbs4 a, zk_limbs4 b, const uint64_t *p) 
     return r;
 }
 
-/* BN254's Fq or Fr modulus in constant storage when (p0..p3) is one of them (folds for
- * constant arguments), else NULL. */
-ZK_INLINE const uint64_t *zk_bn254_modulus(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3) {
-    if (p0 == zk_bn254_fq_modulus[0] && p1 == zk_bn254_fq_modulus[1] &&
-        p2 == zk_bn254_fq_modulus[2] && p3 == zk_bn254_fq_modulus[3]) return zk_bn254_fq_modulus;
-    if (p0 == zk_bn254_fr_modulus[0] && p1 == zk_bn254_fr_modulus[1] &&
-        p2 == zk_bn254_fr_modulus[2] && p3 == zk_bn254_fr_modulus[3]) return zk_bn254_fr_modulus;
-    return 0;
-}
 #endif
 
 /* (a + b) mod p for a, b < p < 2^254 (the sum cannot carry out of 256 bits). Branch-free. */
