@@ -386,20 +386,42 @@ public enum MSM {
     }
 
     /// Σ_j j·B_j for one window, with affine buckets filled in batches.
+    ///
+    /// A window with few buckets (the top one, where only a few bits of the scalars remain)
+    /// would allow only small batches, one inversion per few additions, since a batch holds
+    /// at most one addition per bucket. There each bucket is kept as `copies` sub-buckets
+    /// (point i goes to copy i mod copies), folded together before the weighted sum.
     @inlinable
     static func windowSum<C: CurveParameters>(
         digits: UnsafePointer<Int16>, count n: Int, coordinates: UnsafePointer<C.Field>, buckets m: Int
     ) -> JacobianPoint<C> {
-        let acc = BatchAffineBuckets<C>(count: m, batch: max(16, min(MSM.batchLimit, m / 8)))
+        let copies = bucketCopies(buckets: m, points: n)
+        let slots = m &* copies
+        let acc = BatchAffineBuckets<C>(count: slots, batch: max(16, min(MSM.batchLimit, slots / 8)))
+        let copyMask = copies &- 1
         for i in 0..<n {
             let d = Int(digits[i])
             if d == 0 { continue }
             let src = coordinates + 2 &* i
-            if d > 0 { acc.add(bucket: d &- 1, src: src, neg: false) } else { acc.add(bucket: -d &- 1, src: src, neg: true) }
+            let base = (i & copyMask) &* m &- 1
+            if d > 0 { acc.add(bucket: base &+ d, src: src, neg: false) } else { acc.add(bucket: base &- d, src: src, neg: true) }
         }
         acc.finish()
-        return acc.weightedSum()
+        if copies > 1 { acc.foldCopies(copies, of: m) }
+        return acc.weightedSum(buckets: m)
     }
+
+    /// How many sub-buckets each of a window's m buckets (a power of two) gets for n points: a
+    /// power of two that brings the window up to `subBucketTarget` slots, as long as folding
+    /// the copies costs at most n/16 additions.
+    @inlinable static func bucketCopies(buckets m: Int, points n: Int) -> Int {
+        var copies = 1
+        while m &* copies &* 2 <= subBucketTarget && m &* copies &* 2 &* 16 <= n { copies &*= 2 }
+        return copies
+    }
+
+    /// Bucket slots that give a window full batches (`batchLimit` = slots / 8).
+    @usableFromInline static var subBucketTarget: Int { 4096 }
 
     /// The largest batch of bucket additions that share one inversion.
     @usableFromInline static var batchLimit: Int { 512 }
@@ -736,7 +758,27 @@ final class BatchAffineBuckets<C: CurveParameters> {
         overflowed.removeAll()
     }
 
-    /// Σ_{j} (j + 1)·B_j, once every addition is complete (`finish()`).
+    /// Adds sub-bucket s·m + j into bucket j for every copy s (`MSM.windowSum`), pairwise in
+    /// log₂(copies) rounds: within a round every target is distinct and no source is a target,
+    /// so each round is one set of batched additions.
+    @inlinable
+    func foldCopies(_ copies: Int, of m: Int) {
+        foldOverflow()
+        var step = 1
+        while step < copies {
+            for s in stride(from: 0, to: copies, by: 2 &* step) {
+                let from = (s &+ step) &* m, to = s &* m
+                for j in 0..<m where isOccupied(from &+ j) {
+                    add(bucket: to &+ j, src: xy + 2 &* (from &+ j), neg: false)
+                }
+            }
+            finish()
+            step &*= 2
+        }
+    }
+
+    /// Σ_{j < m} (j + 1)·B_j over the first m buckets (m a power of two), once every addition
+    /// is complete (`finish()`).
     ///
     /// Small windows use one Jacobian running sum. Larger ones split the buckets into S lanes
     /// of L consecutive buckets; each lane keeps its own running sum R and weighted sum W in
@@ -744,7 +786,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
     /// share one inversion. Lane s (buckets sL…sL + L − 1) ends with W_s = Σ (j − sL + 1)·B_j
     /// and R_s = Σ B_j, and the total is Σ_s W_s + L·Σ_s s·R_s.
     @inlinable
-    func weightedSum() -> JacobianPoint<C> {
+    func weightedSum(buckets m: Int) -> JacobianPoint<C> {
         foldOverflow()
         if m < 64 {
             var running = JacobianPoint<C>.infinity

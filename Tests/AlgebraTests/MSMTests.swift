@@ -78,6 +78,29 @@ final class MSMTests: XCTestCase {
         }
     }
 
+    /// A window with few buckets (the top one, where few bits remain) keeps each bucket as
+    /// several sub-buckets and folds them before the weighted sum: top windows of 1, 2 and 4
+    /// buckets, on one and two threads, give the naive sum.
+    func testFewBucketTopWindowsMatchNaiveSum() {
+        var rng = SeededRNG(seed: 45)
+        let n = 3000
+        let pool = G1.batchNormalize((0..<211).map { _ in G1.generator * Fr.random(using: &rng) })
+        let bases = (0..<n).map { pool[($0 * 17) % pool.count] }
+        let full = (0..<n).map { _ in Fr.random(using: &rng) }
+        // Below 2^252 with 12-bit windows the top window holds only the carry: one bucket.
+        let short = full.map { k -> Fr in
+            let l = k.canonicalLimbs
+            return Fr(canonicalLimbs: (l.0, l.1, l.2, l.3 & ((1 << 60) - 1)))
+        }
+        for (scalars, c) in [(full, 9), (full, 11), (short, 12)] {
+            let expected = MSM.naive(bases: bases, scalars: scalars)
+            for t in [1, 2] {
+                XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: t, windowBits: c, endomorphism: false),
+                               expected, "c=\(c) threads=\(t)")
+            }
+        }
+    }
+
     func testWindowBitsGrowWithSize() {
         XCTAssertEqual(MSM.windowBits(for: 1), 3)
         XCTAssertLessThan(MSM.windowBits(for: 1 << 10), MSM.windowBits(for: 1 << 20))
