@@ -73,34 +73,70 @@ public enum MSM {
 
     /// Σ scalars[i]·bases[i] with the window width forced (`nil`: chosen by size) and the GLV
     /// split (G1 and G2) switched on or off; for tests and benchmarks. Traps when the lengths differ.
-    ///
-    /// On several threads a large MSM is cut into contiguous parts of the points, one
-    /// single-threaded MSM each: the scalar preparation (signs, GLV, digits) and the direct
-    /// additions then run in parallel too, and the parts are balanced by construction. A
-    /// forced window width keeps one MSM whose windows are spread over the threads.
     @inlinable
     public static func multiply<C: CurveParameters>(
         bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int,
         windowBits forced: Int?, endomorphism: Bool
     ) -> JacobianPoint<C> {
-        precondition(bases.count == scalars.count, "MSM: \(bases.count) bases but \(scalars.count) scalars")
+        multiply(segments: [(bases, scalars)], threads: threads, windowBits: forced, endomorphism: endomorphism)
+    }
+
+    /// Σ over several segments of (bases, scalars) as one MSM. One MSM over all the points
+    /// costs fewer bucket additions than one per segment whose sums are added (its windows
+    /// are wider, and they are shared): the prover's L and H sums, which only appear added.
+    /// Traps when a segment's lengths differ.
+    @inlinable
+    public static func multiply<C: CurveParameters>(segments: [Segment<C>], threads: Int) -> JacobianPoint<C> {
+        multiply(segments: segments, threads: threads, windowBits: nil, endomorphism: true)
+    }
+
+    /// One segment of an MSM: bases and their scalars, of equal length.
+    public typealias Segment<C: CurveParameters> = (bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>)
+
+    /// On several threads a large MSM is cut into contiguous parts of its points, one
+    /// single-threaded MSM each: the scalar preparation (signs, GLV, digits) and the direct
+    /// additions then run in parallel too, and the parts are balanced by construction. A
+    /// forced window width keeps one MSM whose windows are spread over the threads.
+    @inlinable
+    static func multiply<C: CurveParameters>(
+        segments: [Segment<C>], threads: Int, windowBits forced: Int?, endomorphism: Bool
+    ) -> JacobianPoint<C> {
+        for seg in segments {
+            precondition(seg.bases.count == seg.scalars.count, "MSM: \(seg.bases.count) bases but \(seg.scalars.count) scalars")
+        }
         precondition(forced.map { (1...15).contains($0) } ?? true, "MSM: window width must be 1...15")
-        let n = bases.count
+        let n = segments.reduce(0) { $0 + $1.bases.count }
         let parts = forced == nil ? max(1, min(threads, n / minimumPartSize)) : 1
         if parts == 1 {
-            return multiplyPart(bases: bases, scalars: scalars, threads: threads, windowBits: forced, endomorphism: endomorphism)
+            return multiplyPart(segments, threads: threads, windowBits: forced, endomorphism: endomorphism)
         }
         var partial = [JacobianPoint<C>](repeating: .infinity, count: parts)
         partial.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress!
             parallelFor(parts, threads: parts) { t in
-                let lo = t * n / parts, hi = (t + 1) * n / parts
-                o[t] = multiplyPart(bases: bases[(bases.startIndex + lo)..<(bases.startIndex + hi)],
-                                    scalars: scalars[(scalars.startIndex + lo)..<(scalars.startIndex + hi)],
+                o[t] = multiplyPart(cut(segments, from: t * n / parts, to: (t + 1) * n / parts),
                                     threads: 1, windowBits: nil, endomorphism: endomorphism)
             }
         }
         return partial.reduce(.infinity, +)
+    }
+
+    /// The points lo..<hi of the segments' concatenation, as segments.
+    @inlinable
+    static func cut<C: CurveParameters>(_ segments: [Segment<C>], from lo: Int, to hi: Int) -> [Segment<C>] {
+        var out: [Segment<C>] = []
+        var start = 0
+        for seg in segments {
+            let end = start + seg.bases.count
+            let a = max(lo, start), b = min(hi, end)
+            if a < b {
+                let i = a - start, j = b - start
+                out.append((seg.bases[(seg.bases.startIndex + i)..<(seg.bases.startIndex + j)],
+                            seg.scalars[(seg.scalars.startIndex + i)..<(seg.scalars.startIndex + j)]))
+            }
+            start = end
+        }
+        return out
     }
 
     /// Below this many points per thread an MSM is not cut into parts (its windows are
@@ -119,20 +155,21 @@ public enum MSM {
     /// pay for all the windows. Large scalars go through the GLV split when it pays.
     @inlinable
     static func multiplyPart<C: CurveParameters>(
-        bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>, threads: Int,
-        windowBits forced: Int?, endomorphism: Bool
+        _ segments: [Segment<C>], threads: Int, windowBits forced: Int?, endomorphism: Bool
     ) -> JacobianPoint<C> {
         typealias Limbs = (UInt64, UInt64, UInt64, UInt64)
         let glvCurve = endomorphism && (C.self == BN254G1.self || C.self == BN254G2.self)
         let r = FrParameters.modulus
         // Pass 1: signed scalars, their bit lengths (0: skipped) and a histogram of them.
-        let count = bases.count
+        let count = segments.reduce(0) { $0 + $1.bases.count }
         var ks = [Limbs](repeating: (0, 0, 0, 0), count: count)
         var lengths = [UInt8](repeating: 0, count: count)
         var negated = [Bool](repeating: false, count: count)
         var histogram = [Int](repeating: 0, count: 257)
         var direct = JacobianPoint<C>.infinity
-        for (i, (b, s)) in zip(bases, scalars).enumerated() {
+        var i = -1
+        for seg in segments { for (b, s) in zip(seg.bases, seg.scalars) {
+            i += 1
             if s.isZero || b.isInfinity { continue }
             if s == Fr.one { direct += b; continue }
             var k = s.canonicalLimbs
@@ -155,7 +192,7 @@ public enum MSM {
             ks[i] = k
             lengths[i] = UInt8(bits)
             histogram[bits] += 1
-        }
+        } }
         // The cut: scalars of at most `cut` bits form the small MSM (0: no small MSM).
         @inline(__always) func groupCost(points: Int, bits: Int) -> Double {
             points == 0 ? 0 : bestWindow(points: points, scalarBits: bits).cost
@@ -186,7 +223,9 @@ public enum MSM {
         let small = cut == 0 ? 0 : (1...cut).reduce(0) { $0 + histogram[$1] }
         let smallGroup = PreparedPoints<C>(capacity: small)
         let largeGroup = PreparedPoints<C>(capacity: (glv ? 2 : 1) * (count - small))
-        for (i, b) in bases.enumerated() {
+        i = -1
+        for seg in segments { for b in seg.bases {
+            i += 1
             let bits = Int(lengths[i])
             if bits == 0 { continue }
             let p = negated[i] ? -b : b
@@ -202,7 +241,7 @@ public enum MSM {
             }
             half(k1, p)
             half(k2, glvEndomorphism(p))
-        }
+        } }
         var total = direct
         for group in [smallGroup, largeGroup] where group.count > 0 {
             let bits = bitLength(group.orAll)

@@ -37,26 +37,24 @@ public enum Groth16Prover {
         let h = try quotient(pk, w, threads: threads, progress: progress)
 
         let np = cs.numPublic
-        let priv = Array(w[(np + 1)...])
-        // The five MSMs one after another, each on every thread: a large MSM is cut into
-        // equal parts of its points (see `MSM.multiply`), which balances the threads better than
-        // running the G2 MSM beside the G1 ones.
-        let hScalars = Array(h.prefix(pk.h.count))
+        // The MSMs one after another, each on every thread: a large MSM is cut into equal
+        // parts of its points (see `MSM.multiply`), which balances the threads better than
+        // running the G2 MSM beside the G1 ones. L and H appear only in their sum, so they
+        // are one MSM: one set of (wider) windows for both.
         progress("msm A", pk.a.count)
         let aSum = MSM.multiply(bases: pk.a, scalars: w, threads: threads)
         progress("msm B1", pk.bG1.count)
         let b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: threads)
         progress("msm B2", pk.bG2.count)
         let b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: threads)
-        progress("msm L", pk.l.count)
-        let lSum = MSM.multiply(bases: pk.l, scalars: priv, threads: threads)
-        progress("msm H", pk.h.count)
-        let hSum = MSM.multiply(bases: pk.h, scalars: hScalars, threads: threads)
+        progress("msm L+H", pk.l.count + pk.h.count)
+        let lhSum = MSM.multiply(segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))],
+                                 threads: threads)
         let delta1 = G1(pk.deltaG1)
         let a = aSum + pk.alphaG1 + delta1 * r
         let b2 = b2Sum + pk.betaG2 + G2(pk.deltaG2) * s
         let b1 = b1Sum + pk.betaG1 + delta1 * s
-        let c = lSum + hSum + a * s + b1 * r - delta1 * (r * s)
+        let c = lhSum + a * s + b1 * r - delta1 * (r * s)
         let aff = G1.batchNormalize([a, c])
         return Proof(a: aff[0], b: b2.affine, c: aff[1])
     }

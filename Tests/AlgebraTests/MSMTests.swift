@@ -78,6 +78,23 @@ final class MSMTests: XCTestCase {
         }
     }
 
+    /// Segments form one MSM whose sum is the sum over all of them, also when the parts of a
+    /// multi-threaded MSM are cut inside a segment, and with an empty segment.
+    func testSegmentsSumLikeOneMSM() {
+        var rng = SeededRNG(seed: 46)
+        let pool = G1.batchNormalize((0..<101).map { _ in G1.generator * Fr.random(using: &rng) })
+        let lengths = [5000, 0, 7001, 3]
+        let bases = lengths.map { n in (0..<n).map { pool[($0 * 7 + n) % pool.count] } }
+        let scalars = lengths.enumerated().map { k, n in
+            k == 2 ? Self.witnessLikeScalars(n, rng: &rng) : (0..<n).map { _ in Fr.random(using: &rng) }
+        }
+        let expected = zip(bases, scalars).reduce(G1.infinity) { $0 + MSM.naive(bases: $1.0, scalars: $1.1) }
+        let segments = zip(bases, scalars).map { ($0[...], $1[...]) }
+        for t in [1, 2, 3] {
+            XCTAssertEqual(MSM.multiply(segments: segments, threads: t), expected, "threads=\(t)")
+        }
+    }
+
     /// A window with few buckets (the top one, where few bits remain) keeps each bucket as
     /// several sub-buckets and folds them before the weighted sum: top windows of 1, 2 and 4
     /// buckets, on one and two threads, give the naive sum.
