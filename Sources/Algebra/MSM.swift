@@ -93,10 +93,12 @@ public enum MSM {
     /// One segment of an MSM: bases and their scalars, of equal length.
     public typealias Segment<C: CurveParameters> = (bases: ArraySlice<AffinePoint<C>>, scalars: ArraySlice<Fr>)
 
-    /// On several threads a large MSM is cut into contiguous parts of its points, one
-    /// single-threaded MSM each: the scalar preparation (signs, GLV, digits) and the direct
-    /// additions then run in parallel too, and the parts are balanced by construction. A
-    /// forced window width keeps one MSM whose windows are spread over the threads.
+    /// On several threads a large MSM is cut into parts, one single-threaded MSM each: the
+    /// scalar preparation (signs, GLV, digits) and the direct additions then run in parallel
+    /// too. Part t takes the t-th of `parts` equal contiguous pieces of every segment, so the
+    /// parts stay balanced when segments differ in cost (the L sum's scalars of a zkML
+    /// witness are mostly small, H's are full size). A forced window width keeps one MSM
+    /// whose windows are spread over the threads.
     @inlinable
     static func multiply<C: CurveParameters>(
         segments: [Segment<C>], threads: Int, windowBits forced: Int?, endomorphism: Bool
@@ -114,29 +116,20 @@ public enum MSM {
         partial.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress!
             parallelFor(parts, threads: parts) { t in
-                o[t] = multiplyPart(cut(segments, from: t * n / parts, to: (t + 1) * n / parts),
+                o[t] = multiplyPart(segments.map { piece($0, t, of: parts) },
                                     threads: 1, windowBits: nil, endomorphism: endomorphism)
             }
         }
         return partial.reduce(.infinity, +)
     }
 
-    /// The points lo..<hi of the segments' concatenation, as segments.
+    /// The t-th of `parts` equal contiguous pieces of a segment.
     @inlinable
-    static func cut<C: CurveParameters>(_ segments: [Segment<C>], from lo: Int, to hi: Int) -> [Segment<C>] {
-        var out: [Segment<C>] = []
-        var start = 0
-        for seg in segments {
-            let end = start + seg.bases.count
-            let a = max(lo, start), b = min(hi, end)
-            if a < b {
-                let i = a - start, j = b - start
-                out.append((seg.bases[(seg.bases.startIndex + i)..<(seg.bases.startIndex + j)],
-                            seg.scalars[(seg.scalars.startIndex + i)..<(seg.scalars.startIndex + j)]))
-            }
-            start = end
-        }
-        return out
+    static func piece<C: CurveParameters>(_ seg: Segment<C>, _ t: Int, of parts: Int) -> Segment<C> {
+        let n = seg.bases.count
+        let lo = t * n / parts, hi = (t + 1) * n / parts
+        return (seg.bases[(seg.bases.startIndex + lo)..<(seg.bases.startIndex + hi)],
+                seg.scalars[(seg.scalars.startIndex + lo)..<(seg.scalars.startIndex + hi)])
     }
 
     /// Below this many points per thread an MSM is not cut into parts (its windows are

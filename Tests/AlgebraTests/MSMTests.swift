@@ -78,8 +78,8 @@ final class MSMTests: XCTestCase {
         }
     }
 
-    /// Segments form one MSM whose sum is the sum over all of them, also when the parts of a
-    /// multi-threaded MSM are cut inside a segment, and with an empty segment.
+    /// Segments form one MSM whose sum is the sum over all of them, also on several threads
+    /// (each part takes a piece of every segment, some of them empty) and with an empty segment.
     func testSegmentsSumLikeOneMSM() {
         var rng = SeededRNG(seed: 46)
         let pool = G1.batchNormalize((0..<101).map { _ in G1.generator * Fr.random(using: &rng) })
