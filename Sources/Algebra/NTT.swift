@@ -169,15 +169,10 @@ public struct EvaluationDomain: Sendable {
         }
     }
 
-    /// Runs body(lo, hi) over 0..<n in one contiguous chunk per thread; inline below 2^12
-    /// elements, where a thread hand-off costs more than it saves.
+    /// Runs body(lo, hi) over 0..<n in one contiguous chunk per thread (`parallelChunks`).
     @inlinable
     public static func chunked(_ n: Int, threads: Int, _ body: (Int, Int) -> Void) {
-        let parts = n < (1 << 12) ? 1 : max(1, threads)
-        if parts == 1 { body(0, n); return }
-        parallelFor(parts, threads: parts) { c in
-            body(c * n / parts, (c + 1) * n / parts)
-        }
+        parallelChunks(n, threads: threads) { _, lo, hi in body(lo, hi) }
     }
 
     /// Evaluates the vanishing polynomial Zₙ(X) = Xⁿ − 1 at a point.

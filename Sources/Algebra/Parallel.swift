@@ -24,6 +24,18 @@ public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// Runs body(chunk, lo, hi) over 0..<n cut into one contiguous chunk per thread (chunk <
+/// max(1, threads)); one inline chunk below 2^12 items, where a thread hand-off costs more
+/// than it saves.
+@inlinable
+public func parallelChunks(_ n: Int, threads: Int, _ body: (_ chunk: Int, _ lo: Int, _ hi: Int) -> Void) {
+    let parts = n < (1 << 12) ? 1 : max(1, threads)
+    if parts == 1 { body(0, 0, n); return }
+    parallelFor(parts, threads: parts) { c in
+        body(c, c * n / parts, (c + 1) * n / parts)
+    }
+}
+
 /// Work run on another thread when `concurrently` (else at once, on this one) and collected
 /// later with `wait()`: a proving key's digest beside its point checks, a key loading while
 /// the model's kernels run.

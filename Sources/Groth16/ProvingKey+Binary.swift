@@ -357,20 +357,18 @@ struct ByteReader {
         return p
     }
 
-    /// `count` items of `size` bytes each, decoded in contiguous chunks over the threads (from
-    /// 4,096 items); the error of the earliest failing chunk is thrown, as a serial read would.
+    /// `count` items of `size` bytes each, decoded in contiguous chunks over the threads
+    /// (`parallelChunks`); the error of the earliest failing chunk is thrown, as a serial read would.
     mutating func items<T>(_ count: Int, size: Int, placeholder: T, threads: Int,
                            _ decode: (inout ByteReader) throws -> T) throws -> [T] {
         let start = try take(count * size, "\(count) items")
-        let parts = count < 4096 ? 1 : max(1, threads)
         var out = [T](repeating: placeholder, count: count)
-        var errors = [Error?](repeating: nil, count: parts)
+        var errors = [Error?](repeating: nil, count: max(1, threads))
         let (base, file) = (self.base, self.file)
         out.withUnsafeMutableBufferPointer { ob in
             errors.withUnsafeMutableBufferPointer { eb in
                 let o = ob.baseAddress!, e = eb.baseAddress!
-                parallelFor(parts, threads: parts) { c in
-                    let lo = c * count / parts, hi = (c + 1) * count / parts
+                parallelChunks(count, threads: threads) { c, lo, hi in
                     var r = ByteReader(base, file: file, offset: start + lo * size, end: start + hi * size)
                     do { for i in lo..<hi { o[i] = try decode(&r) } } catch { e[c] = error }
                 }
