@@ -4,25 +4,25 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// An evaluation domain in Fr: the n-th roots of unity for n = 2^k or n = 3·2^k (n ≤ 3·2^28),
-/// with the number-theoretic transform and its coset variants.
+/// An evaluation domain in Fr: the n-th roots of unity for n = 2^k, 3·2^k or 9·2^k
+/// (n ≤ 9·2^28; r − 1 = 2^28·3^2·…), with the number-theoretic transform and its coset variants.
 ///
-/// The factor 3 lets a domain follow the circuit's size more closely: 2^16 constraints plus a
-/// few public inputs need 98,304 points instead of 131,072, so the prover's quotient has a
-/// quarter fewer coefficients (its MSM a quarter fewer points) and its transforms are smaller.
-/// Any multiplicative subgroup serves Groth16's QAP (the vanishing polynomial is Xⁿ − 1 and
-/// the Lagrange basis has the same closed form), and the coset shift 5 generates Fr*, so it is
-/// never in the domain.
+/// The factors 3 and 9 let a domain follow the circuit's size more closely: 2^16 constraints
+/// plus a few public inputs need 73,728 points (9·2^13) instead of 131,072, so the prover's
+/// quotient has 44 % fewer coefficients (its MSM that many fewer points) and its transforms
+/// are smaller. Any multiplicative subgroup serves Groth16's QAP (the vanishing polynomial is
+/// Xⁿ − 1 and the Lagrange basis has the same closed form), and the coset shift 5 generates
+/// Fr*, so it is never in the domain.
 ///
-/// Radix-2 sizes use iterative Cooley–Tukey on bit-reversed input. A size 3·2^k transform
-/// splits its input by index mod 3 into three radix-2 transforms of 2^k points and combines
-/// them with one radix-3 butterfly per output triple.
+/// Radix-2 sizes use iterative Cooley–Tukey on bit-reversed input. A size 3m transform (m a
+/// 2^k or 3·2^k size) splits its input by index mod 3 into three transforms of m points and
+/// combines them with one radix-3 butterfly per output triple.
 public struct EvaluationDomain: Sendable {
     public let size: Int
     /// log₂ of the power-of-two part of the size.
     public let logSize: Int
-    /// Whether the size is 3·2^logSize rather than 2^logSize.
-    public let hasFactorThree: Bool
+    /// The odd part of the size: 1, 3 or 9.
+    public let oddFactor: Int
     /// A primitive n-th root of unity.
     public let omega: Fr
     public let omegaInverse: Fr
@@ -30,25 +30,29 @@ public struct EvaluationDomain: Sendable {
     /// The coset shift g (the multiplicative generator 5, never an n-th root of unity).
     public let cosetShift: Fr
     public let cosetShiftInverse: Fr
-    /// The radix-2 part: ω₂^j for j < 2^logSize / 2, where ω₂ = ω (or ω³ with the factor 3).
+    /// The radix-2 part: ω₂^j for j < 2^logSize / 2, where ω₂ = ω^oddFactor.
     let twiddles: [Fr]
     let inverseTwiddles: [Fr]
-    /// With the factor 3: ω^j for j < 2n/3 (the combine step's ω^j and ω^2j), and inverses.
+    /// With an odd factor: ω^j for j < 2n/3, the radix-3 combine steps' ω^j and ω^2j (a level
+    /// of n/3^e points reads every 3^(e−1)-th entry), and the inverses.
     let combineTwiddles: [Fr]
     let inverseCombineTwiddles: [Fr]
 
+    /// The largest supported size.
+    public static let maxSize = 9 << 28
+
     public struct TooLarge: Error, CustomStringConvertible {
         public let requested: Int
-        public var description: String { "evaluation domain of \(requested) elements exceeds 3·2^28" }
+        public var description: String { "evaluation domain of \(requested) elements exceeds 9·2^28" }
     }
 
-    /// A primitive (3·2^28)-th root of unity: 5^((r − 1)/(3·2^28)).
-    static let threeAdicRootOfUnity: Fr = {
-        let order = BigUInt(3) << Fr.twoAdicity
+    /// A primitive (9·2^28)-th root of unity: 5^((r − 1)/(9·2^28)).
+    static let largestRootOfUnity: Fr = {
+        let order = BigUInt(9) << Fr.twoAdicity
         return Fr(FrParameters.multiplicativeGenerator).power((Fr.modulus - BigUInt.one) / order)
     }()
 
-    /// The smallest domain with at least `minSize` elements (2^k or 3·2^k, whichever is smaller).
+    /// The smallest domain with at least `minSize` elements (of 2^k, 3·2^k and 9·2^k).
     public init(minSize: Int) throws {
         guard let n = EvaluationDomain.size(atLeast: minSize), let d = EvaluationDomain(exactSize: n) else {
             throw TooLarge(requested: minSize)
@@ -59,48 +63,49 @@ public struct EvaluationDomain: Sendable {
     /// The domain of exactly n elements; nil unless n is a supported size.
     public init?(exactSize n: Int) {
         guard EvaluationDomain.isSupportedSize(n) else { return nil }
-        let three = n % 3 == 0
-        do { try self.init(logSize: (three ? n / 3 : n).trailingZeroBitCount, factorThree: three) } catch { return nil }
+        let odd = n % 9 == 0 ? 9 : n % 3 == 0 ? 3 : 1
+        do { try self.init(logSize: (n / odd).trailingZeroBitCount, oddFactor: odd) } catch { return nil }
     }
 
-    /// The smallest supported size ≥ minSize: the smaller of the next 2^k and the next 3·2^k
-    /// (k ≤ 28); nil beyond 3·2^28.
+    /// The smallest supported size ≥ minSize: the smallest of the next 2^k, 3·2^k and 9·2^k
+    /// (k ≤ 28); nil beyond 9·2^28.
     public static func size(atLeast minSize: Int) -> Int? {
         let want = max(minSize, 1)
         var candidates = [Int]()
         for k in 0...Fr.twoAdicity {
-            if 1 << k >= want { candidates.append(1 << k) }
-            if 3 << k >= want { candidates.append(3 << k) }
+            for odd in [1, 3, 9] where odd << k >= want { candidates.append(odd << k) }
         }
         return candidates.min()
     }
 
-    /// Whether n is 2^k or 3·2^k with k ≤ 28.
+    /// Whether n is 2^k, 3·2^k or 9·2^k with k ≤ 28.
     public static func isSupportedSize(_ n: Int) -> Bool {
         guard n > 0 else { return false }
-        let m = n % 3 == 0 ? n / 3 : n
+        let m = n % 9 == 0 ? n / 9 : n % 3 == 0 ? n / 3 : n
         return m & (m - 1) == 0 && m.trailingZeroBitCount <= Fr.twoAdicity
     }
 
-    /// The domain of exactly 2^logSize (or 3·2^logSize) elements.
-    public init(logSize k: Int, factorThree: Bool) throws {
-        guard k >= 0 && k <= Fr.twoAdicity else { throw TooLarge(requested: (factorThree ? 3 : 1) << max(0, k)) }
+    /// The domain of exactly oddFactor·2^logSize elements (oddFactor 1, 3 or 9).
+    public init(logSize k: Int, oddFactor: Int = 1) throws {
+        precondition([1, 3, 9].contains(oddFactor), "EvaluationDomain: the odd factor must be 1, 3 or 9")
+        guard k >= 0 && k <= Fr.twoAdicity else { throw TooLarge(requested: oddFactor << max(0, k)) }
         logSize = k
-        hasFactorThree = factorThree
-        size = (factorThree ? 3 : 1) << k
-        var w = factorThree ? EvaluationDomain.threeAdicRootOfUnity : Fr.twoAdicRootOfUnity
+        self.oddFactor = oddFactor
+        size = oddFactor << k
+        var w = EvaluationDomain.largestRootOfUnity
         for _ in 0..<(Fr.twoAdicity - k) { w = w.squared() }
+        for _ in 0..<(oddFactor == 9 ? 0 : oddFactor == 3 ? 1 : 2) { w = w * w * w }
         omega = w
         omegaInverse = w.inverse()!
         sizeInverse = Fr(UInt64(size)).inverse()!
         cosetShift = Fr(FrParameters.multiplicativeGenerator)
         cosetShiftInverse = cosetShift.inverse()!
-        let w2 = factorThree ? w * w * w : w
+        let w2 = w.power(UInt64(oddFactor))
         let radix2 = 1 << k
         twiddles = EvaluationDomain.powers(of: w2, count: max(1, radix2 / 2))
         inverseTwiddles = EvaluationDomain.powers(of: w2.inverse()!, count: max(1, radix2 / 2))
-        combineTwiddles = factorThree ? EvaluationDomain.powers(of: w, count: 2 * radix2) : []
-        inverseCombineTwiddles = factorThree ? EvaluationDomain.powers(of: omegaInverse, count: 2 * radix2) : []
+        combineTwiddles = oddFactor > 1 ? EvaluationDomain.powers(of: w, count: 2 * size / 3) : []
+        inverseCombineTwiddles = oddFactor > 1 ? EvaluationDomain.powers(of: omegaInverse, count: 2 * size / 3) : []
     }
 
     static func powers(of x: Fr, count: Int) -> [Fr] {
@@ -192,42 +197,52 @@ public struct EvaluationDomain: Sendable {
     func transform(_ a: inout [Fr], inverse: Bool, threads: Int) {
         precondition(a.count == size, "NTT: expected \(size) values, got \(a.count)")
         let tw = inverse ? inverseTwiddles : twiddles
-        if !hasFactorThree {
-            a.withUnsafeMutableBufferPointer { buf in
-                tw.withUnsafeBufferPointer { EvaluationDomain.radix2(buf.baseAddress!, logSize, $0.baseAddress!, threads: threads) }
-            }
-            return
-        }
-        // a[3i + r] → part r (i < m), three radix-2 transforms, then for j < m with
-        // y_r = ω^{rj}·part_r[j] and ζ = ω^m a primitive cube root of unity:
-        //   X[j] = y0 + y1 + y2,  X[j + m] = y0 + ζy1 + ζ²y2,  X[j + 2m] = y0 + ζ²y1 + ζy2,
-        // computed as X[j + m] = y0 − y2 + ζ(y1 − y2) and X[j + 2m] = y0 − y1 − ζ(y1 − y2),
-        // since ζ² = −1 − ζ.
-        let m = 1 << logSize
         let ct = inverse ? inverseCombineTwiddles : combineTwiddles
-        let zeta = ct[m]
-        var parts = [Fr](repeating: .zero, count: size)
+        // Scratch for the radix-3 levels: n/3 + n/9 + … < n/2 per level below the top, n at the top.
+        var scratch = [Fr](repeating: .zero, count: oddFactor > 1 ? size + size / 3 : 0)
         a.withUnsafeMutableBufferPointer { abuf in
-            parts.withUnsafeMutableBufferPointer { pbuf in
-                let x = abuf.baseAddress!, s = pbuf.baseAddress!
-                EvaluationDomain.chunked(m, threads: threads) { lo, hi in
-                    for i in lo..<hi { s[i] = x[3 * i]; s[m + i] = x[3 * i + 1]; s[2 * m + i] = x[3 * i + 2] }
-                }
+            scratch.withUnsafeMutableBufferPointer { sbuf in
                 tw.withUnsafeBufferPointer { t in
-                    for r in 0..<3 { EvaluationDomain.radix2(s + r * m, logSize, t.baseAddress!, threads: threads) }
-                }
-                ct.withUnsafeBufferPointer { cbuf in
-                    let c = cbuf.baseAddress!
-                    EvaluationDomain.chunked(m, threads: threads) { lo, hi in
-                        for j in lo..<hi {
-                            let y0 = s[j], y1 = s[m + j] * c[j], y2 = s[2 * m + j] * c[2 * j]
-                            let d = (y1 - y2) * zeta
-                            x[j] = y0 + y1 + y2
-                            x[j + m] = y0 - y2 + d
-                            x[j + 2 * m] = y0 - y1 - d
-                        }
+                    ct.withUnsafeBufferPointer { c in
+                        mixedRadix(abuf.baseAddress!, oddFactor, stride: 1, scratch: sbuf.baseAddress,
+                                   twiddles: t.baseAddress!, combine: c.baseAddress, threads: threads)
                     }
                 }
+            }
+        }
+    }
+
+    /// The transform of the oddFactor·2^logSize values at x, in place, with the root ω^stride
+    /// (ω^stride is a primitive root of that order): for odd = 1 the radix-2 transform; else the
+    /// values a[3i + r] → part r (i < m), three transforms of m points with the root ω^(3·stride),
+    /// then for j < m with y_r = ω^{stride·rj}·part_r[j] and ζ = ω^(n/3) a primitive cube root of
+    /// unity (the same at every level):
+    ///   X[j] = y0 + y1 + y2,  X[j + m] = y0 + ζy1 + ζ²y2,  X[j + 2m] = y0 + ζ²y1 + ζy2,
+    /// computed as X[j + m] = y0 − y2 + ζ(y1 − y2) and X[j + 2m] = y0 − y1 − ζ(y1 − y2),
+    /// since ζ² = −1 − ζ. `scratch` holds n + n/3 values at the top level.
+    func mixedRadix(_ x: UnsafeMutablePointer<Fr>, _ odd: Int, stride: Int, scratch: UnsafeMutablePointer<Fr>?,
+                    twiddles t: UnsafePointer<Fr>, combine c: UnsafePointer<Fr>?, threads: Int) {
+        if odd == 1 {
+            EvaluationDomain.radix2(x, logSize, t, threads: threads)
+            return
+        }
+        let s = scratch!, c = c!
+        let m = (odd / 3) << logSize
+        let zeta = c[size / 3]
+        EvaluationDomain.chunked(m, threads: threads) { lo, hi in
+            for i in lo..<hi { s[i] = x[3 * i]; s[m + i] = x[3 * i + 1]; s[2 * m + i] = x[3 * i + 2] }
+        }
+        for r in 0..<3 {
+            mixedRadix(s + r * m, odd / 3, stride: 3 * stride, scratch: s + 3 * m,
+                       twiddles: t, combine: c, threads: threads)
+        }
+        EvaluationDomain.chunked(m, threads: threads) { lo, hi in
+            for j in lo..<hi {
+                let y0 = s[j], y1 = s[m + j] * c[stride * j], y2 = s[2 * m + j] * c[2 * stride * j]
+                let d = (y1 - y2) * zeta
+                x[j] = y0 + y1 + y2
+                x[j + m] = y0 - y2 + d
+                x[j + 2 * m] = y0 - y1 - d
             }
         }
     }

@@ -65,7 +65,7 @@ public enum Groth16Prover {
         let n = pk.domainSize
         let m = cs.constraints.count
         guard let domain = EvaluationDomain(exactSize: n) else {
-            throw ProverError(description: "domain size \(n) is not 2^k or 3·2^k up to 3·2^28")
+            throw ProverError(description: "domain size \(n) is not 2^k, 3·2^k or 9·2^k up to 9·2^28")
         }
         progress("witness", m)
         var a = [Fr](repeating: .zero, count: n), b = a, c = a

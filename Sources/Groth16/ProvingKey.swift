@@ -44,7 +44,7 @@ public struct ProvingKey: Sendable, Equatable {
         try need(bG2.count == w, "B2", "has \(bG2.count) points for \(w) wires")
         try need(l.count == w - p - 1, "L", "has \(l.count) points for \(w - p - 1) private wires")
         try need(verifyingKey.ic.count == p + 1, "IC", "has \(verifyingKey.ic.count) points for \(p) public values")
-        try need(EvaluationDomain.isSupportedSize(domainSize), "domainSize", "\(domainSize) is not 2^k or 3·2^k (up to 3·2^28)")
+        try need(EvaluationDomain.isSupportedSize(domainSize), "domainSize", "\(domainSize) is not 2^k, 3·2^k or 9·2^k (up to 9·2^28)")
         try need(domainSize >= m + p + 1, "domainSize", "\(domainSize) is too small for \(m) constraints")
         try need(h.count == domainSize - 1, "H", "has \(h.count) points for a domain of \(domainSize)")
     }

@@ -32,7 +32,7 @@ public enum Groth16Setup {
         guard np + 1 <= nw else { throw SetupError(description: "the circuit has \(np) public values but only \(nw) wires") }
         let domain: EvaluationDomain
         do { domain = try EvaluationDomain(minSize: m + np + 1) } catch {
-            throw SetupError(description: "\(m) constraints need a domain above 3·2^28")
+            throw SetupError(description: "\(m) constraints need a domain above 9·2^28")
         }
         let n = domain.size
         guard let gammaInv = gamma.inverse(), let deltaInv = delta.inverse() else {

@@ -188,21 +188,22 @@ final class NTTTests: XCTestCase {
         }
     }
 
-    /// Sizes 3·2^k against naive evaluation (on the domain and its coset), round trips on
-    /// one to three threads, and the multi-threaded radix-2 parts (3·2^14).
-    func testFactorThreeDomains() throws {
+    /// Sizes 3·2^k and 9·2^k against naive evaluation (on the domain and its coset), round
+    /// trips on one to three threads, and the multi-threaded radix-2 parts (3·2^14, 9·2^14).
+    func testOddFactorDomains() throws {
         var rng = SeededRNG(seed: 53)
-        for k in [0, 1, 2, 3, 5, 14] {
-            let d = try EvaluationDomain(logSize: k, factorThree: true)
-            XCTAssertEqual(d.size, 3 << k)
+        for (odd, k) in [(3, 0), (3, 1), (3, 2), (3, 3), (3, 5), (3, 14), (9, 0), (9, 1), (9, 2), (9, 4), (9, 14)] {
+            let d = try EvaluationDomain(logSize: k, oddFactor: odd)
+            XCTAssertEqual(d.size, odd << k)
+            XCTAssertEqual(d.oddFactor, odd)
             XCTAssertEqual(d.omega.power(UInt64(d.size)), .one)
-            XCTAssertNotEqual(d.omega.power(UInt64(d.size / 3)), .one, "order must have the factor 3")
-            if k > 0 { XCTAssertNotEqual(d.omega.power(UInt64(d.size / 2)), .one, "order must be 3·2^k") }
+            XCTAssertNotEqual(d.omega.power(UInt64(d.size / 3)), .one, "order must have the factor \(odd)")
+            if k > 0 { XCTAssertNotEqual(d.omega.power(UInt64(d.size / 2)), .one, "order must be \(odd)·2^k") }
             let coeffs = (0..<d.size).map { _ in Fr.random(using: &rng) }
             for t in [1, 2, 3] {
                 var a = coeffs
                 d.ntt(&a, threads: t)
-                if k <= 5 {
+                if d.size <= 96 {
                     var w = Fr.one
                     for i in 0..<d.size { XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: w), "n = \(d.size) i = \(i)"); w = w * d.omega }
                 } else {
@@ -212,7 +213,7 @@ final class NTTTests: XCTestCase {
                 XCTAssertEqual(a, coeffs, "n = \(d.size) threads \(t)")
                 var c = coeffs
                 d.cosetNTT(&c, threads: t)
-                if k <= 3 {
+                if d.size <= 36 {
                     var w = d.cosetShift
                     for i in 0..<d.size { XCTAssertEqual(c[i], naiveEvaluate(coeffs, at: w)); w = w * d.omega }
                 }
@@ -226,28 +227,45 @@ final class NTTTests: XCTestCase {
         }
     }
 
+    /// Keys made before the 9·2^k sizes must keep their domain's root of unity: for 2^k the
+    /// 2^28-th root squared down, for 3·2^k 5^((r − 1)/(3·2^k)).
+    func testRootsOfEarlierSizesAreUnchanged() throws {
+        for k in [0, 1, 5, 13, 17] {
+            var w = Fr.twoAdicRootOfUnity
+            for _ in 0..<(28 - k) { w = w.squared() }
+            XCTAssertEqual(try EvaluationDomain(logSize: k).omega, w, "2^\(k)")
+        }
+        for k in [0, 3, 15] {
+            let w = Fr(5).power((Fr.modulus - BigUInt.one) / (BigUInt(3) << k))
+            XCTAssertEqual(try EvaluationDomain(logSize: k, oddFactor: 3).omega, w, "3·2^\(k)")
+        }
+    }
+
     func testDomainSizeChoice() throws {
-        // The smaller of the next 2^k and the next 3·2^k.
-        for (want, size) in [(0, 1), (1, 1), (2, 2), (3, 3), (4, 4), (5, 6), (7, 8), (9, 12), (13, 16),
-                             (17, 24), (65_539, 98_304), (98_305, 131_072), (131_073, 196_608), (262_147, 393_216)] {
+        // The smallest of the next 2^k, 3·2^k and 9·2^k.
+        for (want, size) in [(0, 1), (1, 1), (2, 2), (3, 3), (4, 4), (5, 6), (7, 8), (9, 9), (10, 12), (13, 16),
+                             (17, 18), (19, 24), (65_539, 73_728), (73_729, 98_304), (98_305, 131_072),
+                             (131_073, 147_456), (262_147, 294_912)] {
             XCTAssertEqual(EvaluationDomain.size(atLeast: want), size, "minSize \(want)")
             if size <= 1 << 12 { XCTAssertEqual(try EvaluationDomain(minSize: want).size, size) }
         }
-        for size in [1, 2, 3, 6, 1 << 20, 3 << 20, 3 << 28, 1 << 28] {
+        for size in [1, 2, 3, 6, 9, 18, 1 << 20, 3 << 20, 9 << 20, 3 << 28, 1 << 28, 9 << 28] {
             XCTAssertTrue(EvaluationDomain.isSupportedSize(size), "\(size)")
         }
-        for size in [1, 2, 3, 6, 96, 128] { XCTAssertEqual(EvaluationDomain(exactSize: size)?.size, size) }
-        for size in [0, -4, 5, 9, 10, 24 + 1, 3 << 29, 1 << 29, 7 << 3] {
+        for size in [1, 2, 3, 6, 9, 72, 96, 128] { XCTAssertEqual(EvaluationDomain(exactSize: size)?.size, size) }
+        for size in [0, -4, 5, 10, 15, 24 + 1, 27, 45, 3 << 29, 9 << 29, 1 << 29, 7 << 3] {
             XCTAssertFalse(EvaluationDomain.isSupportedSize(size), "\(size)")
             XCTAssertNil(EvaluationDomain(exactSize: size))
         }
     }
 
     func testDomainLimits() throws {
-        XCTAssertThrowsError(try EvaluationDomain(minSize: (3 << 28) + 1))
-        XCTAssertNil(EvaluationDomain.size(atLeast: (3 << 28) + 1))
-        XCTAssertEqual(EvaluationDomain.size(atLeast: (1 << 28) + 1), 3 << 27)
+        XCTAssertThrowsError(try EvaluationDomain(minSize: (9 << 28) + 1))
+        XCTAssertNil(EvaluationDomain.size(atLeast: (9 << 28) + 1))
+        XCTAssertEqual(EvaluationDomain.size(atLeast: (1 << 28) + 1), 9 << 25)
         XCTAssertEqual(EvaluationDomain.size(atLeast: 3 << 28), 3 << 28)
+        XCTAssertEqual(EvaluationDomain.size(atLeast: (3 << 28) + 1), 9 << 27)
+        XCTAssertEqual(EvaluationDomain.maxSize, 9 << 28)
         let d = try EvaluationDomain(minSize: 1000)
         XCTAssertEqual(d.size, 1024)
         XCTAssertEqual(d.omega.power(UInt64(1024)), .one)

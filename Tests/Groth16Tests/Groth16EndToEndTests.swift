@@ -383,9 +383,9 @@ final class Groth16EndToEndTests: XCTestCase {
                 XCTAssertFalse(try verify(pk, p, x), "m=\(m)")
             }
         }
-        // One more constraint spills into the next domain: 3·2^k when that is smaller than the
-        // next power of two (9 rows → 12, 13 → 16, 25 → 32, 33 → 48).
-        for (m, n) in [(6, 12), (10, 16), (22, 32), (30, 48)] {
+        // One more constraint spills into the next domain: the smallest 2^k, 3·2^k or 9·2^k
+        // (9 rows → 9, 13 → 16, 25 → 32, 33 → 36, 43 → 48).
+        for (m, n) in [(6, 9), (10, 16), (22, 32), (30, 36), (40, 48)] {
             let c = G16Fixtures.random(seed: UInt64(7 + m), constraints: m, outputs: 1, inputs: 1)
             let pk = try G16Fixtures.setup(c.r1cs)
             XCTAssertEqual(pk.domainSize, n, "m=\(m)")

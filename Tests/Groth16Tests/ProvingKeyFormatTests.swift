@@ -343,7 +343,7 @@ final class ProvingKeyFormatTests: XCTestCase {
             ("L", "L long", { $0.l.append($0.l[0]) }),
             ("IC", "IC short", { $0.verifyingKey.ic.removeLast() }),
             ("H", "H short", { $0.h.removeLast() }),
-            ("domainSize", "domain 20 (neither 2^k nor 3·2^k)", { $0.domainSize = 20 }),
+            ("domainSize", "domain 20 (not 2^k, 3·2^k or 9·2^k)", { $0.domainSize = 20 }),
             ("domainSize", "domain 8 too small", { $0.domainSize = 8; $0.h = Array($0.h.prefix(7)) }),
             ("domainSize", "domain 0", { $0.domainSize = 0 }),
             ("meta", "too many public", { $0.r1cs.numPublicOutputs = $0.r1cs.numWires }),
