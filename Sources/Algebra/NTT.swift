@@ -254,11 +254,11 @@ public struct EvaluationDomain: Sendable {
     /// The radix-2 transform of 2^k values at p with twiddles t (ω^j, j < 2^k / 2):
     /// bit-reversal permutation, then the stages below the block size block by block (each
     /// block's data stays in cache), the wider ones stage by stage; both split over the threads
-    /// from 2^14 values.
+    /// from 2^12 values (a 9·2^k domain's parts are 2^13 at 2^16 constraints).
     static func radix2(_ p: UnsafeMutablePointer<Fr>, _ k: Int, _ t: UnsafePointer<Fr>, threads: Int) {
         let n = 1 << k
         if n <= 1 { return }
-        let workers = threads > 1 && n >= (1 << 14) ? threads : 1
+        let workers = threads > 1 && n >= (1 << 12) ? threads : 1
         // Each pair (i, j = rev(i)) is swapped once, by the worker that owns the smaller index.
         parallelFor(workers, threads: workers) { c in
             for i in (c * n / workers)..<((c + 1) * n / workers) {
