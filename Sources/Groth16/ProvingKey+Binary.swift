@@ -196,22 +196,23 @@ public struct ProvingKeyFile: Sendable {
             var s9 = ByteReader(raw, file: file)
             var constraints = [R1CS.Constraint]()
             constraints.reserveCapacity(min(meta.constraints, raw.count / 12))
-            for k in 0..<meta.constraints {
-                var lcs = [R1CS.LinearCombination]()
-                for part in ["A", "B", "C"] {
-                    let field = "constraint \(k) \(part)"
-                    let t = Int(try s9.u32(field))
-                    guard t * 36 <= s9.remaining else { throw FormatError(file: file, field: field, "truncated") }
-                    var ws = [UInt32](), cs = [Fr]()
-                    ws.reserveCapacity(t); cs.reserveCapacity(t)
-                    for _ in 0..<t {
-                        let w = try s9.u32(field)
-                        guard Int(w) < meta.wires else { throw FormatError(file: file, field: field, "wire \(w) ≥ \(meta.wires) wires") }
-                        ws.append(w); cs.append(try s9.fr(field))
+            // Constraint k's linear combination `part` (A, B or C).
+            func combination(_ k: Int, _ part: StaticString) throws -> R1CS.LinearCombination {
+                let t = Int(try s9.u32("constraint \(k) \(part)"))
+                guard t * 36 <= s9.remaining else { throw FormatError(file: file, field: "constraint \(k) \(part)", "truncated") }
+                var ws = [UInt32](), cs = [Fr]()
+                ws.reserveCapacity(t); cs.reserveCapacity(t)
+                for _ in 0..<t {
+                    let w = try s9.u32("constraint \(k) \(part)")
+                    guard Int(w) < meta.wires else {
+                        throw FormatError(file: file, field: "constraint \(k) \(part)", "wire \(w) ≥ \(meta.wires) wires")
                     }
-                    lcs.append(R1CS.LinearCombination(wires: ws, coefficients: cs))
+                    ws.append(w); cs.append(try s9.fr("constraint \(k) \(part)"))
                 }
-                constraints.append(R1CS.Constraint(a: lcs[0], b: lcs[1], c: lcs[2]))
+                return R1CS.LinearCombination(wires: ws, coefficients: cs)
+            }
+            for k in 0..<meta.constraints {
+                constraints.append(R1CS.Constraint(a: try combination(k, "A"), b: try combination(k, "B"), c: try combination(k, "C")))
             }
             if s9.remaining != 0 {
                 throw FormatError(file: file, field: "constraints", "\(s9.remaining) unexpected bytes at the end of the section")
@@ -307,7 +308,9 @@ struct ByteWriter {
     }
 }
 
-/// Bounds-checked little-endian reader over raw bytes; every failure names the field.
+/// Bounds-checked little-endian reader over raw bytes; every failure names the field. The
+/// field names are autoclosures, built only for an error: the constraint section names every
+/// term's constraint, and formatting those names cost more than reading the terms.
 struct ByteReader {
     let base: UnsafeRawBufferPointer
     let file: String
@@ -321,39 +324,39 @@ struct ByteReader {
     /// The bytes not read yet.
     var rest: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: base[offset..<end]) }
 
-    mutating func take(_ n: Int, _ field: String) throws -> Int {
-        guard n >= 0, n <= remaining else { throw FormatError(file: file, field: field, "truncated: needs \(n) bytes, \(remaining) left") }
+    mutating func take(_ n: Int, _ field: @autoclosure () -> String) throws -> Int {
+        guard n >= 0, n <= remaining else { throw FormatError(file: file, field: field(), "truncated: needs \(n) bytes, \(remaining) left") }
         defer { offset += n }
         return offset
     }
-    mutating func bytes(_ n: Int, _ field: String) throws -> [UInt8] {
-        let o = try take(n, field); return Array(base[o..<(o + n)])
+    mutating func bytes(_ n: Int, _ field: @autoclosure () -> String) throws -> [UInt8] {
+        let o = try take(n, field()); return Array(base[o..<(o + n)])
     }
-    mutating func sub(_ n: Int, _ field: String) throws -> ByteReader {
-        let o = try take(n, field); return ByteReader(base, file: file, offset: o, end: o + n)
+    mutating func sub(_ n: Int, _ field: @autoclosure () -> String) throws -> ByteReader {
+        let o = try take(n, field()); return ByteReader(base, file: file, offset: o, end: o + n)
     }
-    mutating func u32(_ field: String) throws -> UInt32 {
-        let o = try take(4, field); return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+    mutating func u32(_ field: @autoclosure () -> String) throws -> UInt32 {
+        let o = try take(4, field()); return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self))
     }
-    mutating func u64(_ field: String) throws -> UInt64 {
-        let o = try take(8, field); return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+    mutating func u64(_ field: @autoclosure () -> String) throws -> UInt64 {
+        let o = try take(8, field()); return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
     }
-    mutating func limbs(_ field: String) throws -> (UInt64, UInt64, UInt64, UInt64) {
-        (try u64(field), try u64(field), try u64(field), try u64(field))
+    mutating func limbs(_ field: @autoclosure () -> String) throws -> (UInt64, UInt64, UInt64, UInt64) {
+        (try u64(field()), try u64(field()), try u64(field()), try u64(field()))
     }
-    mutating func montgomery<P: PrimeFieldParameters>(_: P.Type, _ field: String) throws -> PrimeField<P> {
-        let l = try limbs(field)
+    mutating func montgomery<P: PrimeFieldParameters>(_: P.Type, _ field: @autoclosure () -> String) throws -> PrimeField<P> {
+        let l = try limbs(field())
         let m = P.modulus
         let below = l.3 != m.3 ? l.3 < m.3 : l.2 != m.2 ? l.2 < m.2 : l.1 != m.1 ? l.1 < m.1 : l.0 < m.0
-        guard below else { throw FormatError(file: file, field: field, "non-canonical \(P.name) element") }
+        guard below else { throw FormatError(file: file, field: field(), "non-canonical \(P.name) element") }
         return PrimeField<P>(montgomery: l)
     }
-    mutating func fr(_ field: String) throws -> Fr { try montgomery(FrParameters.self, field) }
-    mutating func g1(_ field: String) throws -> G1Affine {
-        let x = try montgomery(FqParameters.self, field), y = try montgomery(FqParameters.self, field)
+    mutating func fr(_ field: @autoclosure () -> String) throws -> Fr { try montgomery(FrParameters.self, field()) }
+    mutating func g1(_ field: @autoclosure () -> String) throws -> G1Affine {
+        let x = try montgomery(FqParameters.self, field()), y = try montgomery(FqParameters.self, field())
         if x.isZero && y.isZero { return .infinity }
         let p = G1Affine(x: x, y: y)
-        guard p.isOnCurve else { throw FormatError(file: file, field: field, "point is not on the curve") }
+        guard p.isOnCurve else { throw FormatError(file: file, field: field(), "point is not on the curve") }
         return p
     }
 
@@ -378,12 +381,12 @@ struct ByteReader {
         return out
     }
 
-    mutating func g2(_ field: String) throws -> G2Affine {
-        let x = Fq2(try montgomery(FqParameters.self, field), try montgomery(FqParameters.self, field))
-        let y = Fq2(try montgomery(FqParameters.self, field), try montgomery(FqParameters.self, field))
+    mutating func g2(_ field: @autoclosure () -> String) throws -> G2Affine {
+        let x = Fq2(try montgomery(FqParameters.self, field()), try montgomery(FqParameters.self, field()))
+        let y = Fq2(try montgomery(FqParameters.self, field()), try montgomery(FqParameters.self, field()))
         if x.isZero && y.isZero { return .infinity }
         let p = G2Affine(x: x, y: y)
-        guard p.isOnCurve else { throw FormatError(file: file, field: field, "point is not on the curve") }
+        guard p.isOnCurve else { throw FormatError(file: file, field: field(), "point is not on the curve") }
         return p
     }
 }
