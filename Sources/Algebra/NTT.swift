@@ -33,8 +33,8 @@ public struct EvaluationDomain: Sendable {
     /// The radix-2 part: ω₂^j for j < 2^logSize / 2, where ω₂ = ω^oddFactor.
     let twiddles: [Fr]
     let inverseTwiddles: [Fr]
-    /// With an odd factor: ω^j for j < 2n/3, the radix-3 combine steps' ω^j and ω^2j (a level
-    /// of n/3^e points reads every 3^(e−1)-th entry), and the inverses.
+    /// With an odd factor: ω^j for j < 2n/3, the radix-3 combine steps' ω^j and ω^2j (the level
+    /// of n/3^e points reads every 3^e-th entry), and the inverses.
     let combineTwiddles: [Fr]
     let inverseCombineTwiddles: [Fr]
 
@@ -198,8 +198,8 @@ public struct EvaluationDomain: Sendable {
         precondition(a.count == size, "NTT: expected \(size) values, got \(a.count)")
         let tw = inverse ? inverseTwiddles : twiddles
         let ct = inverse ? inverseCombineTwiddles : combineTwiddles
-        // Scratch for the radix-3 levels: n/3 + n/9 + … < n/2 per level below the top, n at the top.
-        var scratch = [Fr](repeating: .zero, count: oddFactor > 1 ? size + size / 3 : 0)
+        // Scratch for the radix-3 levels: n at the top, and n/3 more for a second level (9·2^k).
+        var scratch = [Fr](repeating: .zero, count: oddFactor == 9 ? size + size / 3 : oddFactor == 3 ? size : 0)
         a.withUnsafeMutableBufferPointer { abuf in
             scratch.withUnsafeMutableBufferPointer { sbuf in
                 tw.withUnsafeBufferPointer { t in
@@ -212,14 +212,15 @@ public struct EvaluationDomain: Sendable {
         }
     }
 
-    /// The transform of the oddFactor·2^logSize values at x, in place, with the root ω^stride
+    /// The transform of the odd·2^logSize values at x, in place, with the root ω^stride
     /// (ω^stride is a primitive root of that order): for odd = 1 the radix-2 transform; else the
     /// values a[3i + r] → part r (i < m), three transforms of m points with the root ω^(3·stride),
     /// then for j < m with y_r = ω^{stride·rj}·part_r[j] and ζ = ω^(n/3) a primitive cube root of
     /// unity (the same at every level):
     ///   X[j] = y0 + y1 + y2,  X[j + m] = y0 + ζy1 + ζ²y2,  X[j + 2m] = y0 + ζ²y1 + ζy2,
     /// computed as X[j + m] = y0 − y2 + ζ(y1 − y2) and X[j + 2m] = y0 − y1 − ζ(y1 − y2),
-    /// since ζ² = −1 − ζ. `scratch` holds n + n/3 values at the top level.
+    /// since ζ² = −1 − ζ. `scratch` holds odd·2^logSize values, plus a third of that when odd
+    /// is 9 (the next level's own scratch follows this level's).
     func mixedRadix(_ x: UnsafeMutablePointer<Fr>, _ odd: Int, stride: Int, scratch: UnsafeMutablePointer<Fr>?,
                     twiddles t: UnsafePointer<Fr>, combine c: UnsafePointer<Fr>?, threads: Int) {
         if odd == 1 {

@@ -147,7 +147,7 @@ final class NTTTests: XCTestCase {
 
     func testRoundTripsSingleAndMultiThreaded() throws {
         var rng = SeededRNG(seed: 51)
-        for logN in [1, 10, 15] {
+        for logN in [1, 10, 11, 12, 13, 15] {
             let d = try EvaluationDomain(minSize: 1 << logN)
             let coeffs = (0..<d.size).map { _ in Fr.random(using: &rng) }
             var a = coeffs, b = coeffs
@@ -164,10 +164,10 @@ final class NTTTests: XCTestCase {
     }
 
     /// The fused evaluations → coset evaluations pass equals intt then cosetNTT, and both
-    /// match naive evaluation on the coset; sizes cover the multi-threaded stages (≥ 2^14).
+    /// match naive evaluation on the coset; sizes cover the multi-threaded stages (≥ 2^12).
     func testCosetEvaluationsFromEvaluations() throws {
         var rng = SeededRNG(seed: 52)
-        for logN in [0, 1, 2, 3, 5, 14, 15] {
+        for logN in [0, 1, 2, 3, 5, 12, 13, 14, 15] {
             let d = try EvaluationDomain(minSize: 1 << logN)
             let evals = (0..<d.size).map { _ in Fr.random(using: &rng) }
             for t in [1, 2, 3] {
@@ -189,10 +189,11 @@ final class NTTTests: XCTestCase {
     }
 
     /// Sizes 3·2^k and 9·2^k against naive evaluation (on the domain and its coset), round
-    /// trips on one to three threads, and the multi-threaded radix-2 parts (3·2^14, 9·2^14).
+    /// trips on one to three threads, equal results on every thread count, and the
+    /// multi-threaded radix-2 parts (from 2^12: 3·2^12, 9·2^12, 9·2^13, 3·2^14, 9·2^14).
     func testOddFactorDomains() throws {
         var rng = SeededRNG(seed: 53)
-        for (odd, k) in [(3, 0), (3, 1), (3, 2), (3, 3), (3, 5), (3, 14), (9, 0), (9, 1), (9, 2), (9, 4), (9, 14)] {
+        for (odd, k) in [(3, 0), (3, 1), (3, 2), (3, 3), (3, 5), (3, 12), (3, 14), (9, 0), (9, 1), (9, 2), (9, 4), (9, 12), (9, 13), (9, 14)] {
             let d = try EvaluationDomain(logSize: k, oddFactor: odd)
             XCTAssertEqual(d.size, odd << k)
             XCTAssertEqual(d.oddFactor, odd)
@@ -200,14 +201,20 @@ final class NTTTests: XCTestCase {
             XCTAssertNotEqual(d.omega.power(UInt64(d.size / 3)), .one, "order must have the factor \(odd)")
             if k > 0 { XCTAssertNotEqual(d.omega.power(UInt64(d.size / 2)), .one, "order must be \(odd)·2^k") }
             let coeffs = (0..<d.size).map { _ in Fr.random(using: &rng) }
+            var single = coeffs
+            d.ntt(&single, threads: 1)
             for t in [1, 2, 3] {
                 var a = coeffs
                 d.ntt(&a, threads: t)
+                XCTAssertEqual(a, single, "n = \(d.size) threads \(t)")
                 if d.size <= 96 {
                     var w = Fr.one
                     for i in 0..<d.size { XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: w), "n = \(d.size) i = \(i)"); w = w * d.omega }
                 } else {
-                    for i in [0, 1, d.size / 3, d.size - 1] { XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: d.omega.power(UInt64(i)))) }
+                    let n = d.size
+                    for i in [0, 1, n / 9, n / 3, n / 3 + 1, 2 * n / 3 + 1, n - 1] {
+                        XCTAssertEqual(a[i], naiveEvaluate(coeffs, at: d.omega.power(UInt64(i))), "n = \(n) i = \(i)")
+                    }
                 }
                 d.intt(&a, threads: t)
                 XCTAssertEqual(a, coeffs, "n = \(d.size) threads \(t)")
@@ -228,8 +235,11 @@ final class NTTTests: XCTestCase {
     }
 
     /// Keys made before the 9·2^k sizes must keep their domain's root of unity: for 2^k the
-    /// 2^28-th root squared down, for 3·2^k 5^((r − 1)/(3·2^k)).
+    /// 2^28-th root squared down, for 3·2^k 5^((r − 1)/(3·2^k)). The 2^28-th root is the one
+    /// arkworks and snarkjs use for BN254's Fr (5^((r − 1)/2^28)), written out here.
     func testRootsOfEarlierSizesAreUnchanged() throws {
+        let published = Fr(decimal: "19103219067921713944291392827692070036145651957329286315305642004821462161904")!
+        XCTAssertEqual(Fr.twoAdicRootOfUnity, published)
         for k in [0, 1, 5, 13, 17] {
             var w = Fr.twoAdicRootOfUnity
             for _ in 0..<(28 - k) { w = w.squared() }

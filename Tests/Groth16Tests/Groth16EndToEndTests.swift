@@ -384,8 +384,8 @@ final class Groth16EndToEndTests: XCTestCase {
             }
         }
         // One more constraint spills into the next domain: the smallest 2^k, 3·2^k or 9·2^k
-        // (9 rows → 9, 13 → 16, 25 → 32, 33 → 36, 43 → 48).
-        for (m, n) in [(6, 9), (10, 16), (22, 32), (30, 36), (40, 48)] {
+        // (9 rows → 9, 13 → 16, 25 → 32, 33 → 36, 43 → 48, 1100 → 1152 = 9·2^7).
+        for (m, n) in [(6, 9), (10, 16), (22, 32), (30, 36), (40, 48), (1097, 1152)] {
             let c = G16Fixtures.random(seed: UInt64(7 + m), constraints: m, outputs: 1, inputs: 1)
             let pk = try G16Fixtures.setup(c.r1cs)
             XCTAssertEqual(pk.domainSize, n, "m=\(m)")
