@@ -63,7 +63,7 @@ public struct EvaluationDomain: Sendable {
     /// The domain of exactly n elements; nil unless n is a supported size.
     public init?(exactSize n: Int) {
         guard EvaluationDomain.isSupportedSize(n) else { return nil }
-        let odd = n % 9 == 0 ? 9 : n % 3 == 0 ? 3 : 1
+        let odd = EvaluationDomain.oddPart(n)
         do { try self.init(logSize: (n / odd).trailingZeroBitCount, oddFactor: odd) } catch { return nil }
     }
 
@@ -81,9 +81,12 @@ public struct EvaluationDomain: Sendable {
     /// Whether n is 2^k, 3·2^k or 9·2^k with k ≤ 28.
     public static func isSupportedSize(_ n: Int) -> Bool {
         guard n > 0 else { return false }
-        let m = n % 9 == 0 ? n / 9 : n % 3 == 0 ? n / 3 : n
+        let m = n / oddPart(n)
         return m & (m - 1) == 0 && m.trailingZeroBitCount <= Fr.twoAdicity
     }
+
+    /// The part of n that a domain's odd factor can take: 9, 3 or 1.
+    static func oddPart(_ n: Int) -> Int { n % 9 == 0 ? 9 : n % 3 == 0 ? 3 : 1 }
 
     /// The domain of exactly oddFactor·2^logSize elements (oddFactor 1, 3 or 9).
     public init(logSize k: Int, oddFactor: Int = 1) throws {
@@ -94,7 +97,7 @@ public struct EvaluationDomain: Sendable {
         size = oddFactor << k
         var w = EvaluationDomain.largestRootOfUnity
         for _ in 0..<(Fr.twoAdicity - k) { w = w.squared() }
-        for _ in 0..<(oddFactor == 9 ? 0 : oddFactor == 3 ? 1 : 2) { w = w * w * w }
+        w = w.power(UInt64(9 / oddFactor))
         omega = w
         omegaInverse = w.inverse()!
         sizeInverse = Fr(UInt64(size)).inverse()!
