@@ -57,7 +57,9 @@ struct Zkshard: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
-            fail(fullMessage(for: error), code: 2)
+            // The parser's text starts with its own "Error: "; `fail` adds the one prefix.
+            let message = fullMessage(for: error)
+            fail(message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message, code: 2)
         }
     }
 

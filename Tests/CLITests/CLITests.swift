@@ -309,7 +309,11 @@ final class CLITests: XCTestCase {
         expect(try run(["demo", dir.path, "-o", path("out"), "--threads", "0"]), 2, mentions: "threads")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("t.pk")))
         expect(try run(["no-such-command"]), 2)
-        expect(try run(["verify", "--vk", "vk.json"]), 2)  // missing options
+        let missing = try run(["verify", "--vk", "vk.json"])  // missing options
+        expect(missing, 2, mentions: "--proof")
+        // One "error:" prefix, not the parser's "Error: " behind ours.
+        XCTAssertTrue(missing.stderr.hasPrefix("error: Missing expected argument"), missing.stderr)
+        XCTAssertFalse(missing.stderr.contains("Error: "), missing.stderr)
         expect(try run(["groth16", "setup", "circuit.r1cs", "--pk", "t.pk", "--vk", "t.json", "--no-such-flag"]), 2)
         let help = try run(["--help"])
         expect(help, 0)
