@@ -16,20 +16,16 @@
  */
 #define _POSIX_C_SOURCE 200112L
 #if defined(__AVX2__) && defined(__BMI2__) && defined(__ADX__)
-#include <immintrin.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "field_kernels.h"
+#include "fq_avx2.h"
 int zk_has_adx = 1;
 static const uint64_t *P = zk_bn254_fq_modulus;
 static const uint64_t PINV = 0x87d20782e4866389ULL;
-#define M29 ((1ULL << 29) - 1)
-typedef struct { __m256i l[9]; } v4fe;
-static uint64_t p29[9], pinv29, pinv24;
-static uint64_t p29v[9][4] __attribute__((aligned(32)));
 static uint64_t sub2p_bias[9][4] __attribute__((aligned(32)));  /* 2p, limbs biased so that a−b+bias ≥ 0 */
 static uint64_t neg2p_bias[9][4] __attribute__((aligned(32)));  /* −2p (+ bias) for the conditional subtraction */
 static uint64_t negp_bias[9][4] __attribute__((aligned(32)));
@@ -38,30 +34,6 @@ static uint64_t seed=7; static uint64_t rnd(void){ seed = seed*63641362238467930
 static zk_limbs4 rfe(void){ zk_limbs4 a={rnd(),rnd(),rnd(),rnd()%P[3]}; return a; }
 #define LD(x) _mm256_load_si256((const __m256i *)(x))
 
-static inline __attribute__((always_inline)) v4fe vmul(const v4fe *a, const v4fe *b) {
-    const __m256i mask = _mm256_set1_epi64x(M29), mask24 = _mm256_set1_epi64x((1 << 24) - 1);
-    const __m256i pi = _mm256_set1_epi64x(pinv29), pi24 = _mm256_set1_epi64x(pinv24);
-    __m256i t[18];
-#pragma clang loop unroll(full)
-    for (int j = 0; j < 18; j++) t[j] = _mm256_setzero_si256();
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 9; i++) {
-        const __m256i ai = a->l[i];
-#pragma clang loop unroll(full)
-        for (int j = 0; j < 9; j++) t[i + j] = _mm256_add_epi64(t[i + j], _mm256_mul_epu32(ai, b->l[j]));
-        __m256i m = i < 8 ? _mm256_and_si256(_mm256_mul_epu32(t[i], pi), mask) : _mm256_and_si256(_mm256_mul_epu32(t[i], pi24), mask24);
-#pragma clang loop unroll(full)
-        for (int j = 0; j < 9; j++) t[i + j] = _mm256_add_epi64(t[i + j], _mm256_mul_epu32(m, LD(p29v[j])));
-        if (i < 8) t[i + 1] = _mm256_add_epi64(t[i + 1], _mm256_srli_epi64(t[i], 29));
-    }
-#pragma clang loop unroll(full)
-    for (int j = 8; j < 16; j++) { __m256i c = _mm256_srli_epi64(t[j], 29); t[j] = _mm256_and_si256(t[j], mask); t[j + 1] = _mm256_add_epi64(t[j + 1], c); }
-    v4fe r;
-#pragma clang loop unroll(full)
-    for (int j = 0; j < 8; j++) r.l[j] = _mm256_or_si256(_mm256_srli_epi64(t[8 + j], 24), _mm256_and_si256(_mm256_slli_epi64(t[9 + j], 5), mask));
-    r.l[8] = _mm256_srli_epi64(t[16], 24);
-    return r;
-}
 /* t (limbs non-negative, value < 2^30·…) normalised; then t − q if that is ≥ 0, with q given as
  * biased negative limbs (−q + bias): result < q when t < 2q. */
 static inline __attribute__((always_inline)) v4fe vnorm_sub(__m256i t[9], uint64_t nq[9][4]) {
@@ -128,16 +100,14 @@ static inline __attribute__((always_inline)) void vstore4(v4fe v, uint64_t *e0, 
     _mm256_storeu_si256((__m256i *)e3, _mm256_permute2x128_si256(t1, t3, 0x31));
 }
 static void setup_consts(void) {
-    const uint64_t w[4] = {P[0],P[1],P[2],P[3]};
-    for (int j=0;j<9;j++){ int b=29*j,q=b/64,s=b%64; uint64_t v=w[q]>>s; if(s>35&&q<3) v|=w[q+1]<<(64-s); p29[j]=v&M29; }
-    uint64_t inv=PINV; pinv29=inv&M29; pinv24=inv&((1<<24)-1);
+    v4_setup(P, PINV);
     /* 2p in 29-bit limbs (2p < 2^255: limb 8 up to 2^24) */
     int64_t p2[9]; uint64_t c=0; for(int j=0;j<9;j++){ uint64_t v=2*p29[j]+c; p2[j]=v&M29; c=v>>29; }
     /* bias: add 2^29 to limbs 0..7 as borrowed from the next: +2^29 at j, −1 at j+1 */
     int64_t b2[9]; for(int j=0;j<9;j++) b2[j]=p2[j]+(j<8?(1LL<<29):0)-(j>0?1:0);
     int64_t n2[9]; for(int j=0;j<9;j++) n2[j]=-p2[j]+(j<8?(1LL<<29):0)-(j>0?1:0);
     int64_t np[9]; for(int j=0;j<9;j++) np[j]=-(int64_t)p29[j]+(j<8?(1LL<<29):0)-(j>0?1:0);
-    for(int j=0;j<9;j++) for(int l=0;l<4;l++){ p29v[j][l]=p29[j]; sub2p_bias[j][l]=(uint64_t)b2[j]; neg2p_bias[j][l]=(uint64_t)n2[j]; negp_bias[j][l]=(uint64_t)np[j]; }
+    for(int j=0;j<9;j++) for(int l=0;l<4;l++){ sub2p_bias[j][l]=(uint64_t)b2[j]; neg2p_bias[j][l]=(uint64_t)n2[j]; negp_bias[j][l]=(uint64_t)np[j]; }
 }
 /* ---- scalar reference batch: the same algorithm as BatchAffineBuckets.applyQueue ---- */
 static inline zk_limbs4 mm(zk_limbs4 a, zk_limbs4 b){ return zk_mont_mul_adx(a,b,P,PINV); }
@@ -171,7 +141,7 @@ static void batch_hybrid(int G, int S, pt **bk, pt **src, const uint8_t *neg, v4
   pt **sbk=bk+4*G, **ssrc=src+4*G; const uint8_t *sneg=neg+4*G;
   for(int q=0;q<G;q++){ pt **b=bk+4*q, **s=src+4*q;
     v4fe x1=vload4(&b[0]->x.l0,&b[1]->x.l0,&b[2]->x.l0,&b[3]->x.l0), x2=vload4(&s[0]->x.l0,&s[1]->x.l0,&s[2]->x.l0,&s[3]->x.l0);
-    den[q]=vsub(&x2,&x1); pre[q]=acc; acc=vmul(&acc,&den[q]);
+    den[q]=vsub(&x2,&x1); pre[q]=acc; acc=v4_mul_fixed(&acc,&den[q]);
     for(int u=0;u<S;u++){ int i=q*S+u; sden[i]=ms(ssrc[i]->x,sbk[i]->x); spre[i]=sacc; sacc=mm(sacc,sden[i]); }
   }
   uint64_t tmp[4][4]; vstore4(acc,tmp[0],tmp[1],tmp[2],tmp[3]);
@@ -183,17 +153,17 @@ static void batch_hybrid(int G, int S, pt **bk, pt **src, const uint8_t *neg, v4
   v4fe inv=vload4(&i0.l0,&i1.l0,&i2.l0,&i3.l0);
   const __m256i zero=_mm256_setzero_si256();
   for(int q=G-1;q>=0;q--){ pt **b=bk+4*q, **s=src+4*q; const uint8_t *n=neg+4*q;
-    v4fe di=vmul(&inv,&pre[q]); inv=vmul(&inv,&den[q]);
+    v4fe di=v4_mul_fixed(&inv,&pre[q]); inv=v4_mul_fixed(&inv,&den[q]);
     v4fe x1=vload4(&b[0]->x.l0,&b[1]->x.l0,&b[2]->x.l0,&b[3]->x.l0), y1=vload4(&b[0]->y.l0,&b[1]->y.l0,&b[2]->y.l0,&b[3]->y.l0);
     v4fe x2=vload4(&s[0]->x.l0,&s[1]->x.l0,&s[2]->x.l0,&s[3]->x.l0), y2=vload4(&s[0]->y.l0,&s[1]->y.l0,&s[2]->y.l0,&s[3]->y.l0);
     __m256i nm=_mm256_cmpgt_epi64(_mm256_set_epi64x(n[3],n[2],n[1],n[0]),zero);
     v4fe zy; for(int j=0;j<9;j++) zy.l[j]=zero;
     v4fe ny=vsub(&zy,&y2); for(int j=0;j<9;j++) y2.l[j]=_mm256_blendv_epi8(y2.l[j],ny.l[j],nm);
-    v4fe dy=vsub(&y2,&y1), lam=vmul(&dy,&di);
+    v4fe dy=vsub(&y2,&y1), lam=v4_mul_fixed(&dy,&di);
     for(int u=S-1;u>=0;u--){ int i=q*S+u;
       zk_limbs4 dd=mm(sinv,spre[i]); sinv=mm(sinv,sden[i]); scalar_apply(sbk[i],ssrc[i],sneg[i],dd); }
-    v4fe l2=vmul(&lam,&lam);
-    v4fe t=vsub(&l2,&x1), x3=vsub(&t,&x2), d13=vsub(&x1,&x3), m=vmul(&lam,&d13), y3=vsub(&m,&y1);
+    v4fe l2=v4_mul_fixed(&lam,&lam);
+    v4fe t=vsub(&l2,&x1), x3=vsub(&t,&x2), d13=vsub(&x1,&x3), m=v4_mul_fixed(&lam,&d13), y3=vsub(&m,&y1);
     vstore4(x3,&b[0]->x.l0,&b[1]->x.l0,&b[2]->x.l0,&b[3]->x.l0); vstore4(y3,&b[0]->y.l0,&b[1]->y.l0,&b[2]->y.l0,&b[3]->y.l0);
   }
 }
