@@ -119,61 +119,96 @@ public struct EvaluationDomain: Sendable {
 
     /// Coefficients → evaluations at ω^i, in place.
     public func ntt(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        transform(&a, inverse: false, threads: threads)
+        withColumn(&a) { x in withScratch(columns: 1, threads: threads) { transform([x], inverse: false, scratch: $0, threads: threads) } }
     }
 
     /// Evaluations at ω^i → coefficients, in place.
     public func intt(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        transform(&a, inverse: true, threads: threads)
-        scale(&a, by: sizeInverse, threads: threads)
+        withColumn(&a) { x in
+            withScratch(columns: 1, threads: threads) { transform([x], inverse: true, scratch: $0, threads: threads) }
+            let s = sizeInverse
+            EvaluationDomain.chunked(size, threads: threads) { lo, hi in
+                for i in lo..<hi { x[i] = x[i] * s }
+            }
+        }
     }
 
     /// Coefficients → evaluations at g·ω^i.
     public func cosetNTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        distributePowers(&a, cosetShift, startingAt: .one, threads: threads)
-        ntt(&a, threads: threads)
+        withColumn(&a) { x in
+            distributePowers(x, cosetShift, startingAt: .one, threads: threads)
+            withScratch(columns: 1, threads: threads) { transform([x], inverse: false, scratch: $0, threads: threads) }
+        }
     }
 
     /// Evaluations at g·ω^i → coefficients (the 1/n of the inverse transform folded into the
     /// coset's powers).
     public func cosetINTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        transform(&a, inverse: true, threads: threads)
-        distributePowers(&a, cosetShiftInverse, startingAt: sizeInverse, threads: threads)
+        withColumn(&a) { x in
+            withScratch(columns: 1, threads: threads) { transform([x], inverse: true, scratch: $0, threads: threads) }
+            distributePowers(x, cosetShiftInverse, startingAt: sizeInverse, threads: threads)
+        }
     }
 
     /// Evaluations at ω^i → evaluations at g·ω^i: `intt` then `cosetNTT`, with the 1/n and the
-    /// coset's powers applied in one pass (the prover's A, B, C columns).
+    /// coset's powers applied in one pass.
     public func cosetEvaluations(fromEvaluations a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        transform(&a, inverse: true, threads: threads)
-        distributePowers(&a, cosetShift, startingAt: sizeInverse, threads: threads)
-        transform(&a, inverse: false, threads: threads)
+        withColumn(&a) { x in cosetEvaluations(fromEvaluations: [UnsafeMutableBufferPointer(start: x, count: size)], threads: threads) }
+    }
+
+    /// `cosetEvaluations(fromEvaluations:)` of several columns of `size` values each, in place
+    /// (the prover's A, B and C). Transforming the columns together gives the threads whole
+    /// radix-2 parts to work on: an odd-factor domain has 3 or 9 of them per column,
+    /// independent of each other, and a part done on one thread needs no synchronisation
+    /// between its stages. Traps when a column's length is not the domain's size.
+    public func cosetEvaluations(fromEvaluations columns: [UnsafeMutableBufferPointer<Fr>],
+                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        let cols = columns.map { col -> UnsafeMutablePointer<Fr> in
+            precondition(col.count == size, "NTT: expected \(size) values, got \(col.count)")
+            return col.baseAddress!
+        }
+        withScratch(columns: cols.count, threads: threads) { scratch in
+            transform(cols, inverse: true, scratch: scratch, threads: threads)
+            for x in cols { distributePowers(x, cosetShift, startingAt: sizeInverse, threads: threads) }
+            transform(cols, inverse: false, scratch: scratch, threads: threads)
+        }
     }
 
     /// a[i] *= g^i.
     public func distributePowers(_ a: inout [Fr], _ g: Fr) {
-        distributePowers(&a, g, startingAt: .one)
-    }
-
-    /// a[i] *= s·g^i, in chunks over the threads (each chunk starts from s·g^start).
-    func distributePowers(_ a: inout [Fr], _ g: Fr, startingAt s: Fr,
-                          threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        let n = a.count
         a.withUnsafeMutableBufferPointer { buf in
-            let p = buf.baseAddress!
-            EvaluationDomain.chunked(n, threads: threads) { lo, hi in
-                var x = s * g.power(UInt64(lo))
-                for i in lo..<hi { p[i] = p[i] * x; x = x * g }
-            }
+            guard let x = buf.baseAddress else { return }
+            distributePowers(x, count: buf.count, g, startingAt: .one, threads: 1)
         }
     }
 
-    func scale(_ a: inout [Fr], by s: Fr, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        let n = a.count
-        a.withUnsafeMutableBufferPointer { buf in
-            let p = buf.baseAddress!
-            EvaluationDomain.chunked(n, threads: threads) { lo, hi in
-                for i in lo..<hi { p[i] = p[i] * s }
-            }
+    /// body(a's storage), after checking that a has the domain's size.
+    func withColumn(_ a: inout [Fr], _ body: (UnsafeMutablePointer<Fr>) -> Void) {
+        precondition(a.count == size, "NTT: expected \(size) values, got \(a.count)")
+        a.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// body(scratch for `transform` of `columns` columns): with an odd factor, one column of
+    /// `size` values (uninitialised, each its own allocation) for every column `transform`
+    /// takes at once (`columnsPerPass`), freed afterwards; none for a 2^k domain.
+    func withScratch(columns: Int, threads: Int, _ body: ([UnsafeMutablePointer<Fr>]) -> Void) {
+        let count = oddFactor > 1 ? columnsPerPass(columns, threads: threads) : 0
+        let scratch = (0..<count).map { _ in UnsafeMutablePointer<Fr>.allocate(capacity: size) }
+        defer { for s in scratch { s.deallocate() } }
+        body(scratch)
+    }
+
+    /// How many columns `transform` takes at once: all of them on several threads, so that
+    /// their radix-2 parts go to the threads together; one at a time on one thread, which
+    /// needs one column of scratch rather than one per column.
+    func columnsPerPass(_ columns: Int, threads: Int) -> Int { threads > 1 ? columns : 1 }
+
+    /// x[i] *= s·g^i for i < count (default: the domain's size), in chunks over the threads
+    /// (each chunk starts from s·g^start).
+    func distributePowers(_ x: UnsafeMutablePointer<Fr>, count: Int? = nil, _ g: Fr, startingAt s: Fr, threads: Int) {
+        EvaluationDomain.chunked(count ?? size, threads: threads) { lo, hi in
+            var y = s * g.power(UInt64(lo))
+            for i in lo..<hi { x[i] = x[i] * y; y = y * g }
         }
     }
 
@@ -196,57 +231,85 @@ public struct EvaluationDomain: Sendable {
         return bits == 0 ? 0 : Int(truncatingIfNeeded: x >> UInt64(64 - bits))
     }
 
-    /// The unnormalised transform with ω (or ω⁻¹ when `inverse`), in place.
-    func transform(_ a: inout [Fr], inverse: Bool, threads: Int) {
-        precondition(a.count == size, "NTT: expected \(size) values, got \(a.count)")
+    /// The unnormalised transform with ω (or ω⁻¹ when `inverse`) of each column, in place;
+    /// with an odd factor, `scratch` has `columnsPerPass` columns (`withScratch`).
+    ///
+    /// With odd factor 3 the transform of x takes the parts x[3i + r] (r < 3, i < M = 2^logSize)
+    /// to radix-2 transforms with the root ω³ and combines them (`combine`); with 9, each part
+    /// x[3i + r₁] is itself a 3·M transform of the parts x[9i + 3r₂ + r₁]. Rather than recurse,
+    /// one pass gathers a column's radix-2 parts into its scratch: part (r₁, r₂) at offset
+    /// (3r₁ + r₂)·M, so that the three parts of one x[3i + r₁] lie together at r₁·3M and combine
+    /// in place, and the three results then combine from scratch into x. The radix-2 parts of
+    /// the columns in a pass (3 or 9 per column) go to the threads whole when there are enough
+    /// of them to keep every thread busy; otherwise each part's stages are split over the
+    /// threads (`radix2`).
+    func transform(_ cols: [UnsafeMutablePointer<Fr>], inverse: Bool, scratch: [UnsafeMutablePointer<Fr>], threads: Int) {
         let tw = inverse ? inverseTwiddles : twiddles
         let ct = inverse ? inverseCombineTwiddles : combineTwiddles
-        // Scratch for the radix-3 levels: n at the top, and n/3 more for a second level (9·2^k).
-        var scratch = [Fr](repeating: .zero, count: oddFactor == 9 ? size + size / 3 : oddFactor == 3 ? size : 0)
-        a.withUnsafeMutableBufferPointer { abuf in
-            scratch.withUnsafeMutableBufferPointer { sbuf in
-                tw.withUnsafeBufferPointer { t in
-                    ct.withUnsafeBufferPointer { c in
-                        mixedRadix(abuf.baseAddress!, oddFactor, stride: 1, scratch: sbuf.baseAddress,
-                                   twiddles: t.baseAddress!, combine: c.baseAddress, threads: threads)
+        let k = logSize, m = 1 << k, odd = oddFactor, n = size
+        tw.withUnsafeBufferPointer { tbuf in
+            ct.withUnsafeBufferPointer { cbuf in
+                let t = tbuf.baseAddress!
+                guard odd > 1 else {
+                    for x in cols { EvaluationDomain.radix2(x, k, t, threads: threads) }
+                    return
+                }
+                let c = cbuf.baseAddress!, zeta = c[n / 3]
+                // Part u = 3r₂ + r₁ of x (the values x[odd·i + u]) goes to offset (3r₁ + r₂)·M.
+                let offsets = (0..<odd).map { u in odd == 9 ? (3 * (u % 3) + u / 3) * m : u * m }
+                let perPass = columnsPerPass(cols.count, threads: threads)
+                for first in stride(from: 0, to: cols.count, by: perPass) {
+                    let pass = cols[first..<min(cols.count, first + perPass)]
+                    for (j, x) in pass.enumerated() {
+                        let sj = scratch[j]
+                        offsets.withUnsafeBufferPointer { off in
+                            EvaluationDomain.chunked(m, threads: threads) { lo, hi in
+                                for i in lo..<hi {
+                                    let src = x + odd * i
+                                    for u in 0..<odd { sj[off[u] + i] = src[u] }
+                                }
+                            }
+                        }
+                    }
+                    let parts = pass.count * odd
+                    if threads > 1 && parts >= 3 * threads {
+                        parallelFor(parts, threads: threads) { q in
+                            EvaluationDomain.radix2(scratch[q / odd] + (q % odd) * m, k, t, threads: 1)
+                        }
+                    } else {
+                        for q in 0..<parts { EvaluationDomain.radix2(scratch[q / odd] + (q % odd) * m, k, t, threads: threads) }
+                    }
+                    for (j, x) in pass.enumerated() {
+                        let sj = scratch[j]
+                        if odd == 9 {
+                            for r in 0..<3 {
+                                let region = sj + r * 3 * m
+                                EvaluationDomain.combine(from: region, to: region, m, stride: 3, c, zeta, threads: threads)
+                            }
+                        }
+                        EvaluationDomain.combine(from: sj, to: x, n / 3, stride: 1, c, zeta, threads: threads)
                     }
                 }
             }
         }
     }
 
-    /// The transform of the odd·2^logSize values at x, in place, with the root ω^stride
-    /// (ω^stride is a primitive root of that order): for odd = 1 the radix-2 transform; else the
-    /// values a[3i + r] → part r (i < m), three transforms of m points with the root ω^(3·stride),
-    /// then for j < m with y_r = ω^{stride·rj}·part_r[j] and ζ = ω^(n/3) a primitive cube root of
-    /// unity (the same at every level):
+    /// The radix-3 step of a transform of 3m points with the root ω^stride (ω the domain's
+    /// root, c[j] = ω^j): parts P_r = src[r·m ..< (r + 1)·m], already transformed with the
+    /// root ω^(3·stride), give for j < m, with y_r = ω^(stride·r·j)·P_r[j] and ζ = ω^(n/3) a
+    /// primitive cube root of unity,
     ///   X[j] = y0 + y1 + y2,  X[j + m] = y0 + ζy1 + ζ²y2,  X[j + 2m] = y0 + ζ²y1 + ζy2,
-    /// computed as X[j + m] = y0 − y2 + ζ(y1 − y2) and X[j + 2m] = y0 − y1 − ζ(y1 − y2),
-    /// since ζ² = −1 − ζ. `scratch` holds odd·2^logSize values, plus a third of that when odd
-    /// is 9 (the next level's own scratch follows this level's).
-    func mixedRadix(_ x: UnsafeMutablePointer<Fr>, _ odd: Int, stride: Int, scratch: UnsafeMutablePointer<Fr>?,
-                    twiddles t: UnsafePointer<Fr>, combine c: UnsafePointer<Fr>?, threads: Int) {
-        if odd == 1 {
-            EvaluationDomain.radix2(x, logSize, t, threads: threads)
-            return
-        }
-        let s = scratch!, c = c!
-        let m = (odd / 3) << logSize
-        let zeta = c[size / 3]
-        EvaluationDomain.chunked(m, threads: threads) { lo, hi in
-            for i in lo..<hi { s[i] = x[3 * i]; s[m + i] = x[3 * i + 1]; s[2 * m + i] = x[3 * i + 2] }
-        }
-        for r in 0..<3 {
-            mixedRadix(s + r * m, odd / 3, stride: 3 * stride, scratch: s + 3 * m,
-                       twiddles: t, combine: c, threads: threads)
-        }
-        EvaluationDomain.chunked(m, threads: threads) { lo, hi in
+    /// computed as X[j + m] = y0 − y2 + ζ(y1 − y2) and X[j + 2m] = y0 − y1 − ζ(y1 − y2), since
+    /// ζ² = −1 − ζ. X goes to dst, which may be src: each triple is read before it is written.
+    static func combine(from src: UnsafeMutablePointer<Fr>, to dst: UnsafeMutablePointer<Fr>, _ m: Int, stride: Int,
+                        _ c: UnsafePointer<Fr>, _ zeta: Fr, threads: Int) {
+        chunked(m, threads: threads) { lo, hi in
             for j in lo..<hi {
-                let y0 = s[j], y1 = s[m + j] * c[stride * j], y2 = s[2 * m + j] * c[2 * stride * j]
+                let y0 = src[j], y1 = src[m + j] * c[stride * j], y2 = src[2 * m + j] * c[2 * stride * j]
                 let d = (y1 - y2) * zeta
-                x[j] = y0 + y1 + y2
-                x[j + m] = y0 - y2 + d
-                x[j + 2 * m] = y0 - y1 - d
+                dst[j] = y0 + y1 + y2
+                dst[j + m] = y0 - y2 + d
+                dst[j + 2 * m] = y0 - y1 - d
             }
         }
     }

@@ -89,29 +89,24 @@ public enum Groth16Prover {
                         }
                     }
                     bad = firstBad.min() ?? Int.max
-                }
-            }
-        }
-        if bad != Int.max {
-            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)", unsatisfiedConstraint: bad)
-        }
-        for i in 0...cs.numPublic { a[m + i] = w[i] }
+                    if bad != Int.max { return }
+                    for i in 0...cs.numPublic { pa[m + i] = w[i] }
 
-        progress("ntt", 6 * n)
-        domain.cosetEvaluations(fromEvaluations: &a, threads: threads)
-        domain.cosetEvaluations(fromEvaluations: &b, threads: threads)
-        domain.cosetEvaluations(fromEvaluations: &c, threads: threads)
-        let zInv = (domain.cosetShift.power(UInt64(n)) - .one).inverse()!
-        a.withUnsafeMutableBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                c.withUnsafeBufferPointer { cp in
-                    let (pa, pb, pc) = (ap.baseAddress!, bp.baseAddress!, cp.baseAddress!)
+                    progress("ntt", 6 * n)
+                    // The three columns transformed together: their radix-2 parts go to the
+                    // threads whole (`EvaluationDomain.cosetEvaluations(fromEvaluations:threads:)`).
+                    domain.cosetEvaluations(fromEvaluations: [ap, bp, cp], threads: threads)
+                    let zInv = (domain.cosetShift.power(UInt64(n)) - .one).inverse()!
                     EvaluationDomain.chunked(n, threads: threads) { lo, hi in
                         for i in lo..<hi { pa[i] = (pa[i] * pb[i] - pc[i]) * zInv }
                     }
                 }
             }
         }
+        if bad != Int.max {
+            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)", unsatisfiedConstraint: bad)
+        }
+        b = []; c = []
         domain.cosetINTT(&a, threads: threads)
         return a
     }

@@ -130,6 +130,20 @@ struct BenchMath: ParsableCommand {
             var v = (0..<d.size).map { _ in Fr.random(using: &rng) }
             record(key, seconds { d.ntt(&v, threads: t) })
         }
+        if wanted("qap_transforms") {
+            // The prover's transforms at 2^16 constraints: the A, B, C columns to the coset
+            // (three inverse and three forward transforms) and H back, on a 9·2^13 domain.
+            let d = try EvaluationDomain(logSize: 13, oddFactor: 9)
+            var a = (0..<d.size).map { _ in Fr.random(using: &rng) }, b = a, c = a
+            record("qap_transforms_16_s", seconds {
+                a.withUnsafeMutableBufferPointer { ap in
+                    b.withUnsafeMutableBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in d.cosetEvaluations(fromEvaluations: [ap, bp, cp], threads: t) }
+                    }
+                }
+                d.cosetINTT(&a, threads: t)
+            })
+        }
         _ = (x, a, inv, p1, p2, sink)
 
         if common.json {

@@ -234,6 +234,34 @@ final class NTTTests: XCTestCase {
         }
     }
 
+    /// Columns transformed together (the prover's A, B, C) equal each column transformed
+    /// alone, on one to three threads: with 9 radix-2 parts per column they go to the threads
+    /// whole, with 3 per column only from three columns on, and 2^k domains split each
+    /// transform's stages over the threads.
+    func testColumnsTransformedTogetherMatchEachAlone() throws {
+        var rng = SeededRNG(seed: 54)
+        for (odd, k) in [(1, 4), (1, 13), (3, 2), (3, 12), (9, 1), (9, 12)] {
+            let d = try EvaluationDomain(logSize: k, oddFactor: odd)
+            for columns in 1...3 {
+                let evals = (0..<columns * d.size).map { _ in Fr.random(using: &rng) }
+                var alone = [Fr]()
+                for j in 0..<columns {
+                    var col = Array(evals[(j * d.size)..<((j + 1) * d.size)])
+                    d.cosetEvaluations(fromEvaluations: &col, threads: 1)
+                    alone += col
+                }
+                for t in 1...3 {
+                    var together = evals
+                    together.withUnsafeMutableBufferPointer { buf in
+                        let cols = (0..<columns).map { j in UnsafeMutableBufferPointer(rebasing: buf[(j * d.size)..<((j + 1) * d.size)]) }
+                        d.cosetEvaluations(fromEvaluations: cols, threads: t)
+                    }
+                    XCTAssertEqual(together, alone, "n = \(d.size) columns \(columns) threads \(t)")
+                }
+            }
+        }
+    }
+
     /// Keys made before the 9·2^k sizes must keep their domain's root of unity: for 2^k the
     /// 2^28-th root squared down, for 3·2^k 5^((r − 1)/(3·2^k)). The 2^28-th root is the one
     /// arkworks and snarkjs use for BN254's Fr (5^((r − 1)/2^28)), written out here.
