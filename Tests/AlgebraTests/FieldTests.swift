@@ -78,6 +78,26 @@ final class FieldTests: XCTestCase {
         XCTAssertEqual(Fq.zero.legendre(), 0)
     }
 
+    /// The inverse works on the Montgomery limbs, so elements whose limbs are short (leading
+    /// zero limbs: GMP sees a one- to three-limb number) or all set must invert like the rest,
+    /// in Fq and in Fr.
+    func testInverseOfShortAndLongMontgomeryLimbs() {
+        func check<P>(_: PrimeField<P>.Type) {
+            let p = PrimeField<P>.modulus.limbs(count: 4)
+            let limbs: [(UInt64, UInt64, UInt64, UInt64)] = [
+                (1, 0, 0, 0), (2, 0, 0, 0), (UInt64.max, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1),
+                (5, 7, 0, 0), (p[0] - 1, p[1], p[2], p[3]), (p[0] - 2, p[1], p[2], p[3]),
+            ]
+            for l in limbs {
+                let x = PrimeField<P>(montgomery: l)
+                XCTAssertEqual(x.inverse(), x.inverseByFermat(), "\(P.name) \(l)")
+                XCTAssertEqual(x * x.inverse()!, .one, "\(P.name) \(l)")
+            }
+        }
+        check(Fq.self)
+        check(Fr.self)
+    }
+
     func testInverseAgreesWithFermatAndBatch() {
         var rng = SeededRNG(seed: 4)
         var xs = (0..<50).map { _ in Fq.random(using: &rng) }
