@@ -174,11 +174,11 @@ public struct EvaluationDomain: Sendable {
         }
     }
 
-    /// a[i] *= g^i.
-    public func distributePowers(_ a: inout [Fr], _ g: Fr) {
+    /// a[i] *= g^i, in chunks over the threads.
+    public func distributePowers(_ a: inout [Fr], _ g: Fr, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         a.withUnsafeMutableBufferPointer { buf in
             guard let x = buf.baseAddress else { return }
-            distributePowers(x, count: buf.count, g, startingAt: .one, threads: 1)
+            distributePowers(x, count: buf.count, g, startingAt: .one, threads: threads)
         }
     }
 

@@ -234,6 +234,19 @@ final class NTTTests: XCTestCase {
         }
     }
 
+    /// a[i] *= g^i, on one thread and in chunks (from 2^12 values) on two, each chunk
+    /// starting from its own power.
+    func testDistributePowers() throws {
+        let d = try EvaluationDomain(logSize: 3)
+        let g = Fr(7)
+        for (count, t) in [(10, 1), (5000, 1), (5000, 2)] {
+            var a = [Fr](repeating: .one, count: count)
+            d.distributePowers(&a, g, threads: t)
+            var w = Fr.one
+            for i in 0..<count { XCTAssertEqual(a[i], w, "i = \(i) threads \(t)"); w = w * g }
+        }
+    }
+
     /// Columns transformed together (the prover's A, B, C) equal each column transformed
     /// alone, on one to three threads: with 9 radix-2 parts per column they go to the threads
     /// whole, with 3 per column only from three columns on, and 2^k domains split each
