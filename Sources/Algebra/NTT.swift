@@ -119,13 +119,13 @@ public struct EvaluationDomain: Sendable {
 
     /// Coefficients → evaluations at ω^i, in place.
     public func ntt(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        withColumn(&a) { x in withScratch(columns: 1, threads: threads) { transform([x], inverse: false, scratch: $0, threads: threads) } }
+        withColumn(&a) { x in transform(x, inverse: false, threads: threads) }
     }
 
     /// Evaluations at ω^i → coefficients, in place.
     public func intt(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         withColumn(&a) { x in
-            withScratch(columns: 1, threads: threads) { transform([x], inverse: true, scratch: $0, threads: threads) }
+            transform(x, inverse: true, threads: threads)
             let s = sizeInverse
             EvaluationDomain.chunked(size, threads: threads) { lo, hi in
                 for i in lo..<hi { x[i] = x[i] * s }
@@ -137,7 +137,7 @@ public struct EvaluationDomain: Sendable {
     public func cosetNTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         withColumn(&a) { x in
             distributePowers(x, cosetShift, startingAt: .one, threads: threads)
-            withScratch(columns: 1, threads: threads) { transform([x], inverse: false, scratch: $0, threads: threads) }
+            transform(x, inverse: false, threads: threads)
         }
     }
 
@@ -145,7 +145,7 @@ public struct EvaluationDomain: Sendable {
     /// coset's powers).
     public func cosetINTT(_ a: inout [Fr], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         withColumn(&a) { x in
-            withScratch(columns: 1, threads: threads) { transform([x], inverse: true, scratch: $0, threads: threads) }
+            transform(x, inverse: true, threads: threads)
             distributePowers(x, cosetShiftInverse, startingAt: sizeInverse, threads: threads)
         }
     }
@@ -196,6 +196,11 @@ public struct EvaluationDomain: Sendable {
         let scratch = (0..<count).map { _ in UnsafeMutablePointer<Fr>.allocate(capacity: size) }
         defer { for s in scratch { s.deallocate() } }
         body(scratch)
+    }
+
+    /// The unnormalised transform of one column of `size` values at x, with its own scratch.
+    func transform(_ x: UnsafeMutablePointer<Fr>, inverse: Bool, threads: Int) {
+        withScratch(columns: 1, threads: threads) { transform([x], inverse: inverse, scratch: $0, threads: threads) }
     }
 
     /// How many columns `transform` takes at once: all of them on several threads, so that
