@@ -1,4 +1,9 @@
 import CFieldKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -25,6 +30,14 @@ import Foundation
 /// - Windows are independent and are spread over the threads.
 /// Not constant-time: the scalars steer memory access and branches.
 public enum MSM {
+    /// Whether this CPU can run the G1 and G2 bucket kernels (AVX-512 IFMA).
+    public static var vectorKernelAvailable: Bool { zk_has_ifma != 0 }
+
+    /// Whether MSMs use the AVX-512 IFMA bucket kernels where the CPU has them. On by
+    /// default, off when the environment sets `ZKSHARD_NO_IFMA`; tests and benchmarks
+    /// switch it to compare the two paths. Read when an MSM starts.
+    nonisolated(unsafe) public static var vectorKernelEnabled: Bool = getenv("ZKSHARD_NO_IFMA") == nil
+
     /// Window width in bits for `n` non-trivial full-size (254-bit) scalars without GLV.
     @inlinable public static func windowBits(for n: Int) -> Int {
         max(3, windowBits(points: n, scalarBits: 254))
@@ -505,6 +518,33 @@ final class PreparedPoints<C: CurveParameters> {
     }
 }
 
+/// Working memory of the vector kernels (`zk_g1_ifma_forward`/`backward` and the G2 ones)
+/// for batches of up to `batch` additions.
+@usableFromInline
+final class VectorBatchMemory {
+    @usableFromInline let scratch: UnsafeMutableRawPointer
+    @usableFromInline let totals: UnsafeMutablePointer<UInt64>
+    @usableFromInline let special: UnsafeMutablePointer<UInt8>
+
+    /// Batches smaller than this go through the scalar code (a lane chain of one or two
+    /// entries does not pay for the kernel's set-up).
+    @usableFromInline static var minimumBatch: Int { 32 }
+
+    /// Whether `C`'s batches run through the kernels: BN254 G1 or G2 on a CPU with AVX-512
+    /// IFMA, when `MSM.vectorKernelEnabled`.
+    @inlinable static func useVectorKernel<C: CurveParameters>(for _: C.Type) -> Bool {
+        (C.self == BN254G1.self || C.self == BN254G2.self) && MSM.vectorKernelAvailable && MSM.vectorKernelEnabled
+    }
+
+    @inlinable init(batch: Int) {
+        scratch = .allocate(byteCount: (batch / 8 + 1) * 320, alignment: 64)
+        totals = .allocate(capacity: 32)
+        special = .allocate(capacity: batch)
+    }
+
+    @inlinable deinit { scratch.deallocate(); totals.deallocate(); special.deallocate() }
+}
+
 /// Affine buckets whose additions are queued and carried out in batches sharing one
 /// inversion.
 ///
@@ -547,6 +587,8 @@ final class BatchAffineBuckets<C: CurveParameters> {
     @usableFromInline let dSrc: UnsafeMutablePointer<UnsafePointer<C.Field>>
     @usableFromInline let dNeg: UnsafeMutablePointer<Bool>
     @usableFromInline var dCount = 0
+    /// The vector kernel's working memory (G1 on CPUs with AVX-512 IFMA), else nil.
+    @usableFromInline let vector: VectorBatchMemory?
 
     @inlinable init(count m: Int, batch: Int) {
         self.m = m
@@ -567,6 +609,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
         dBucket = .allocate(capacity: deferCapacity)
         dSrc = .allocate(capacity: deferCapacity)
         dNeg = .allocate(capacity: deferCapacity)
+        vector = VectorBatchMemory.useVectorKernel(for: C.self) ? VectorBatchMemory(batch: batch) : nil
     }
 
     @inlinable deinit {
@@ -696,6 +739,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
     func applyQueue() {
         let k = qCount
         if k == 0 { return }
+        if let v = vector, k >= VectorBatchMemory.minimumBatch { applyQueueVector(v); return }
         let ahead = Self.prefetchDistance
         for t in 0..<min(k, ahead) { prefetch(t) }
         typealias Base = C.Field.InversionBase
@@ -737,6 +781,55 @@ final class BatchAffineBuckets<C: CurveParameters> {
             apply(j, qDen[j].inverse(givenNormInverse: n1))
             apply(j &- 1, qDen[j &- 1].inverse(givenNormInverse: n0))
             j &-= 2
+        }
+        qCount = 0
+    }
+
+    /// `applyQueue` with the AVX-512 IFMA kernels (`zk_g1_ifma_forward`/`backward`, and
+    /// `zk_g2_…` on G2): eight prefix-product chains in vector lanes, their eight totals (in
+    /// Fq) inverted here with one inversion. Additions whose x-coordinates are equal (a doubling, or P + (−P)) are left
+    /// out by the kernel and finished here one by one.
+    @inlinable
+    func applyQueueVector(_ v: VectorBatchMemory) {
+        let k = qCount
+        let xyWords = UnsafeMutableRawPointer(xy).assumingMemoryBound(to: UInt64.self)
+        let srcs = UnsafeRawPointer(qSrc).assumingMemoryBound(to: UnsafePointer<UInt64>?.self)
+        let g1 = C.self == BN254G1.self
+        let specials = g1 ? zk_g1_ifma_forward(xyWords, qBucket, srcs, k, v.scratch, v.totals, v.special)
+                          : zk_g2_ifma_forward(xyWords, qBucket, srcs, k, v.scratch, v.totals, v.special)
+        // The eight totals' inverses, Montgomery's trick over the lanes.
+        let totals = UnsafeMutableRawPointer(v.totals).assumingMemoryBound(to: Fq.self)
+        var prefix = (Fq.one, Fq.one, Fq.one, Fq.one, Fq.one, Fq.one, Fq.one, Fq.one)
+        withUnsafeMutableBytes(of: &prefix) { raw in
+            let pre = raw.baseAddress!.assumingMemoryBound(to: Fq.self)
+            var acc = Fq.one
+            for l in 0..<8 { pre[l] = acc; acc = acc * totals[l] }
+            var inv = acc.inverse()!
+            for l in stride(from: 7, through: 0, by: -1) {
+                let t = totals[l]
+                totals[l] = inv * pre[l]
+                inv = inv * t
+            }
+        }
+        if g1 {
+            zk_g1_ifma_backward(xyWords, qBucket, srcs, qNeg, k, v.scratch, v.totals, v.special)
+        } else {
+            zk_g2_ifma_backward(xyWords, qBucket, srcs, qNeg, k, v.scratch, v.totals, v.special)
+        }
+        for i in 0..<k { state[Int(qBucket[i])] = Self.occupied }
+        if specials > 0 {
+            for i in 0..<k where v.special[i] != 0 {
+                let b = Int(qBucket[i])
+                let src = qSrc[i]
+                let y1 = xy[2 &* b &+ 1]
+                let y2 = qNeg[i] ? -src[1] : src[1]
+                if y2 == y1 && !y1.isZero {
+                    let doubled = JacobianPoint<C>(bucket(b)).doubled().affine
+                    xy[2 &* b] = doubled.x; xy[2 &* b &+ 1] = doubled.y
+                } else {
+                    state[b] = Self.empty
+                }
+            }
         }
         qCount = 0
     }

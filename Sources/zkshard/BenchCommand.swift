@@ -115,6 +115,12 @@ struct BenchMath: ParsableCommand {
             if logN == 16 && t != 1 {
                 record("g1_msm_16_1thread_s", seconds { _ = MSM.multiply(bases: bases, scalars: scalars, threads: 1) })
             }
+            if logN == 16 && MSM.vectorKernelAvailable && MSM.vectorKernelEnabled {
+                // The same MSM on one thread without the AVX-512 IFMA bucket kernel, to compare.
+                MSM.vectorKernelEnabled = false
+                record("g1_msm_16_1thread_scalar_buckets_s", seconds { _ = MSM.multiply(bases: bases, scalars: scalars, threads: 1) })
+                MSM.vectorKernelEnabled = true
+            }
             if logN == 16 {
                 let bits = scalars.indices.map { Fr(UInt64($0 & 1)) }
                 record("g1_msm_16_bits_s", seconds { _ = MSM.multiply(bases: bases, scalars: bits, threads: t) })
@@ -123,6 +129,11 @@ struct BenchMath: ParsableCommand {
         if wanted("g2_msm") {
             let (g2bases, g2scalars) = randomG2Instance(count: 1 << 16, rng: &rng)
             record("g2_msm_16_s", seconds { _ = MSM.multiply(bases: g2bases, scalars: g2scalars, threads: t) })
+            if MSM.vectorKernelAvailable && MSM.vectorKernelEnabled {
+                MSM.vectorKernelEnabled = false
+                record("g2_msm_16_scalar_buckets_s", seconds { _ = MSM.multiply(bases: g2bases, scalars: g2scalars, threads: t) })
+                MSM.vectorKernelEnabled = true
+            }
         }
 
         for (logN, key) in [(16, "ntt_16_s")] + (small ? [] : [(20, "ntt_20_s")]) where wanted("ntt_\(logN)") {

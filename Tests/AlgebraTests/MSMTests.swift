@@ -20,6 +20,52 @@ final class MSMTests: XCTestCase {
     func testG1MatchesNaiveSum() { check(BN254G1.self, sizes: [0, 1, 2, 3, 7, 8, 9, 31, 32, 33, 255, 256, 257, 1025, 2049], seed: 40) }
     func testG2MatchesNaiveSum() { check(BN254G2.self, sizes: [0, 1, 2, 15, 16, 17, 300], seed: 41) }
 
+    /// count points drawn from pool in turn, every other one negated.
+    static func alternatingSigns<C: CurveParameters>(_ pool: [AffinePoint<C>], count n: Int) -> [AffinePoint<C>] {
+        (0..<n).map { i -> AffinePoint<C> in
+            let p = pool[(i / 2) % pool.count]
+            return i % 2 == 0 ? p : -p
+        }
+    }
+
+    /// G1 and G2 bucket batches run through the AVX-512 IFMA kernels where the CPU has them, else
+    /// through the scalar code; both give the naive sum, also when a batch holds doublings and
+    /// P + (−P) (few distinct points, half of them negated) and with partly filled lanes.
+    func testVectorAndScalarBucketPathsAgree() {
+        let saved = MSM.vectorKernelEnabled
+        defer { MSM.vectorKernelEnabled = saved }
+        var rng = SeededRNG(seed: 47)
+        let pool = G1.batchNormalize((0..<5).map { _ in G1.generator * Fr.random(using: &rng) })
+        let wide = G1.batchNormalize((0..<3001).map { _ in G1.generator * Fr.random(using: &rng) })
+        for (n, few) in [(4000, true), (3001, false), (77, false)] {
+            let bases: [G1Affine] = few ? Self.alternatingSigns(pool, count: n) : Array(wide.prefix(n))
+            let random: [Fr] = (0..<n).map { _ in Fr.random(using: &rng) }
+            for scalars in [random, Self.witnessLikeScalars(n, rng: &rng)] {
+                let expected = MSM.naive(bases: bases, scalars: scalars)
+                for enabled in [false, true] {
+                    MSM.vectorKernelEnabled = enabled
+                    for t in [1, 2] {
+                        XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: t), expected,
+                                       "n=\(n) kernel=\(enabled && MSM.vectorKernelAvailable) threads=\(t)")
+                    }
+                }
+            }
+        }
+        let pool2 = G2.batchNormalize((0..<3).map { _ in G2.generator * Fr.random(using: &rng) })
+        let wide2 = G2.batchNormalize((0..<700).map { _ in G2.generator * Fr.random(using: &rng) })
+        for (n, few) in [(900, true), (700, false), (45, false)] {
+            let bases: [G2Affine] = few ? Self.alternatingSigns(pool2, count: n) : Array(wide2.prefix(n))
+            let random: [Fr] = (0..<n).map { _ in Fr.random(using: &rng) }
+            let scalars = n == 700 ? Self.witnessLikeScalars(n, rng: &rng) : random
+            let expected = MSM.naive(bases: bases, scalars: scalars)
+            for enabled in [false, true] {
+                MSM.vectorKernelEnabled = enabled
+                XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 1), expected,
+                               "G2 n=\(n) kernel=\(enabled && MSM.vectorKernelAvailable)")
+            }
+        }
+    }
+
     func testSmallAndBitScalars() {
         var rng = SeededRNG(seed: 42)
         let bases = G1.batchNormalize((0..<3000).map { _ in G1.generator * Fr.random(using: &rng) })

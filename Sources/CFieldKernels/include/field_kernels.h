@@ -7,6 +7,7 @@
  * what Swift emits for the same arithmetic (measured in docs/PERFORMANCE.md).
  * Not constant-time (final subtraction is branch-free, but callers are not).
  */
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct { uint64_t l0, l1, l2, l3; } zk_limbs4;
@@ -85,6 +86,34 @@ ZK_INLINE const uint64_t *zk_bn254_modulus(uint64_t p0, uint64_t p1, uint64_t p2
 #if defined(__x86_64__)
 /* 1 when the CPU has BMI2 (mulx) and ADX (adcx/adox); set once at load time. */
 extern int zk_has_adx;
+
+/*
+ * Batch-affine additions on BN254 G1 and G2 with AVX-512 IFMA (batch_add_ifma.c), used when
+ * zk_has_ifma is set. Queued addition i adds +-src[i] (y negated when neg[i]) into the point
+ * at xy + W*bucket[i], W = 8 words for G1 (x, y in Fq) and 16 for G2 (x.c0, x.c1, y.c0, y.c1
+ * in Fq); coordinates in Montgomery form, canonical. Additions are split over 8 lanes
+ * (entry i in lane i mod 8); each lane runs its own prefix-product chain (of x2 - x1 on G1,
+ * of its norm on G2).
+ *   forward: writes the eight lanes' products to totals (lane l at totals[4l..4l+3], an Fq
+ *     element in canonical Montgomery form), sets special[i] = 1 where x1 = x2 (a doubling
+ *     or P + (-P), left for the caller), and returns how many there are.
+ *   backward: given the eight totals' inverses (Montgomery form), writes every non-special
+ *     sum into its bucket.
+ * scratch holds (n/8 + 1) * 320 bytes, 64-byte aligned. All buckets in one call are distinct
+ * and no operand is a bucket of the same call.
+ */
+extern int zk_has_ifma;
+size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                          size_t n, void *scratch, uint64_t *totals, uint8_t *special);
+void zk_g1_ifma_backward(uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                         const _Bool *neg, size_t n, const void *scratch,
+                         const uint64_t *inverses, const uint8_t *special);
+size_t zk_g2_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                          size_t n, void *scratch, uint64_t *totals, uint8_t *special);
+void zk_g2_ifma_backward(uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                         const _Bool *neg, size_t n, const void *scratch,
+                         const uint64_t *inverses, const uint8_t *special);
+
 
 /* The same product as zk_mont_mul with MULX/ADCX/ADOX: two independent carry chains per
  * row, no flag spills, and the final subtraction in the same block (sub/sbb/cmov: about
