@@ -537,7 +537,7 @@ final class VectorBatchMemory {
     }
 
     @inlinable init(batch: Int) {
-        scratch = .allocate(byteCount: (batch / 8 + 1) * 320, alignment: 64)
+        scratch = .allocate(byteCount: (batch / 8 + 1) * 1280, alignment: 64)
         totals = .allocate(capacity: 32)
         special = .allocate(capacity: batch)
     }

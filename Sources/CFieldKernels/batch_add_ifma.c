@@ -276,14 +276,16 @@ ZK_IFMA size_t zk_mark_special(uint8_t *special, __mmask8 zero, size_t n, size_t
 
 ZK_IFMA_FN size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
                                      size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
-    zk_v5 *prefix = (zk_v5 *)scratch;
     const size_t groups = (n + 7) / 8;
+    /* scratch: the prefix products, then the denominators (read again on the way down). */
+    zk_v5 *prefix = (zk_v5 *)scratch, *dens = prefix + groups;
     size_t specials = 0;
     zk_v5 acc;
     for (size_t g = 0; g < groups; g++) {
         if (g + 2 < groups) zk_prefetch_group(xy, bucket, src, n, g + 2, 0, 8);
         __mmask8 zero;
         const zk_v5 d = zk_group_denominator(xy, bucket, src, n, g, &zero);
+        dens[g] = d;
         specials += zk_mark_special(special, zero, n, g);
         if (g == 0) acc = d;
         else { prefix[g - 1] = acc; acc = zk_v5_mul(acc, d); }
@@ -302,18 +304,16 @@ ZK_IFMA_FN size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, 
 ZK_IFMA_FN void zk_g1_ifma_backward(uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
                                     const _Bool *neg, size_t n, const void *scratch,
                                     const uint64_t *inverses, const uint8_t *special) {
-    const zk_v5 *prefix = (const zk_v5 *)scratch;
     const size_t groups = (n + 7) / 8;
+    const zk_v5 *prefix = (const zk_v5 *)scratch, *dens = prefix + groups;
     zk_v5 acc = zk_v5_load_lanes_x16(inverses);
     for (size_t gg = groups; gg > 0; gg--) {
         const size_t g = gg - 1;
         if (g >= 2) zk_prefetch_group(xy, bucket, src, n, g - 2, 1, 8);
         zk_v5 inv;
         if (g > 0) {
-            __mmask8 zero;
-            const zk_v5 d = zk_group_denominator(xy, bucket, src, n, g, &zero);
             inv = zk_v5_mul(acc, prefix[g - 1]);
-            acc = zk_v5_mul(acc, d);
+            acc = zk_v5_mul(acc, dens[g]);
         } else {
             inv = acc;
         }
@@ -363,8 +363,9 @@ ZK_IFMA zk_v5 zk_group_norm(const uint64_t *xy, const int32_t *bucket, const uin
 
 ZK_IFMA_FN size_t zk_g2_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
                                      size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
-    zk_v5 *prefix = (zk_v5 *)scratch;
     const size_t groups = (n + 7) / 8;
+    /* scratch: the prefix products, then each group's norm, d0 and d1. */
+    zk_v5 *prefix = (zk_v5 *)scratch, *norms = prefix + groups;
     size_t specials = 0;
     zk_v5 acc;
     for (size_t g = 0; g < groups; g++) {
@@ -372,6 +373,7 @@ ZK_IFMA_FN size_t zk_g2_ifma_forward(const uint64_t *xy, const int32_t *bucket, 
         __mmask8 zero;
         zk_v5 d0, d1;
         const zk_v5 nm = zk_group_norm(xy, bucket, src, n, g, &zero, &d0, &d1);
+        norms[3 * g] = nm; norms[3 * g + 1] = d0; norms[3 * g + 2] = d1;
         specials += zk_mark_special(special, zero, n, g);
         if (g == 0) acc = nm;
         else { prefix[g - 1] = acc; acc = zk_v5_mul(acc, nm); }
@@ -392,15 +394,13 @@ ZK_IFMA void zk_v5_mul2(zk_v5 a0, zk_v5 a1, zk_v5 b0, zk_v5 b1, zk_v5 *r0, zk_v5
 ZK_IFMA_FN void zk_g2_ifma_backward(uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
                                     const _Bool *neg, size_t n, const void *scratch,
                                     const uint64_t *inverses, const uint8_t *special) {
-    const zk_v5 *prefix = (const zk_v5 *)scratch;
     const size_t groups = (n + 7) / 8;
+    const zk_v5 *prefix = (const zk_v5 *)scratch, *norms = prefix + groups;
     zk_v5 acc = zk_v5_load_lanes_x16(inverses);
     for (size_t gg = groups; gg > 0; gg--) {
         const size_t g = gg - 1;
         if (g >= 2) zk_prefetch_group(xy, bucket, src, n, g - 2, 1, 16);
-        __mmask8 zero;
-        zk_v5 d0, d1;
-        const zk_v5 nm = zk_group_norm(xy, bucket, src, n, g, &zero, &d0, &d1);
+        const zk_v5 nm = norms[3 * g], d0 = norms[3 * g + 1], d1 = norms[3 * g + 2];
         zk_v5 inv;
         if (g > 0) {
             inv = zk_v5_mul(acc, prefix[g - 1]);

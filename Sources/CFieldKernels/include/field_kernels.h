@@ -99,7 +99,7 @@ extern int zk_has_adx;
  *     or P + (-P), left for the caller), and returns how many there are.
  *   backward: given the eight totals' inverses (Montgomery form), writes every non-special
  *     sum into its bucket.
- * scratch holds (n/8 + 1) * 320 bytes, 64-byte aligned. All buckets in one call are distinct
+ * scratch holds (n/8 + 1) * 1280 bytes, 64-byte aligned. All buckets in one call are distinct
  * and no operand is a bucket of the same call.
  */
 extern int zk_has_ifma;
