@@ -587,7 +587,7 @@ final class BatchAffineBuckets<C: CurveParameters> {
     @usableFromInline let dSrc: UnsafeMutablePointer<UnsafePointer<C.Field>>
     @usableFromInline let dNeg: UnsafeMutablePointer<Bool>
     @usableFromInline var dCount = 0
-    /// The vector kernel's working memory (G1 on CPUs with AVX-512 IFMA), else nil.
+    /// The vector kernels' working memory (G1 and G2 on CPUs with AVX-512 IFMA), else nil.
     @usableFromInline let vector: VectorBatchMemory?
 
     @inlinable init(count m: Int, batch: Int) {
@@ -787,8 +787,8 @@ final class BatchAffineBuckets<C: CurveParameters> {
 
     /// `applyQueue` with the AVX-512 IFMA kernels (`zk_g1_ifma_forward`/`backward`, and
     /// `zk_g2_…` on G2): eight prefix-product chains in vector lanes, their eight totals (in
-    /// Fq) inverted here with one inversion. Additions whose x-coordinates are equal (a doubling, or P + (−P)) are left
-    /// out by the kernel and finished here one by one.
+    /// Fq) inverted here with one inversion. Additions whose x-coordinates are equal (a
+    /// doubling, or P + (−P)) are left out by the kernel and finished here one by one.
     @inlinable
     func applyQueueVector(_ v: VectorBatchMemory) {
         let k = qCount

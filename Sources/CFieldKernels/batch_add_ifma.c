@@ -274,6 +274,23 @@ ZK_IFMA size_t zk_mark_special(uint8_t *special, __mmask8 zero, size_t n, size_t
     return count;
 }
 
+/* One step up a lane chain: acc becomes acc * v (v itself for group 0), and the product
+ * before it is kept for the way down. */
+ZK_IFMA void zk_chain_up(zk_v5 *prefix, zk_v5 *acc, size_t g, zk_v5 v) {
+    if (g == 0) { *acc = v; return; }
+    prefix[g - 1] = *acc;
+    *acc = zk_v5_mul(*acc, v);
+}
+
+/* One step down: group g's inverse from acc (the inverse of the product up to g) and the
+ * product before g, and acc moved past v. */
+ZK_IFMA zk_v5 zk_chain_down(const zk_v5 *prefix, zk_v5 *acc, size_t g, zk_v5 v) {
+    if (g == 0) return *acc;
+    const zk_v5 inv = zk_v5_mul(*acc, prefix[g - 1]);
+    *acc = zk_v5_mul(*acc, v);
+    return inv;
+}
+
 ZK_IFMA_FN size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
                                      size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
     const size_t groups = (n + 7) / 8;
@@ -287,8 +304,7 @@ ZK_IFMA_FN size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, 
         const zk_v5 d = zk_group_denominator(xy, bucket, src, n, g, &zero);
         dens[g] = d;
         specials += zk_mark_special(special, zero, n, g);
-        if (g == 0) acc = d;
-        else { prefix[g - 1] = acc; acc = zk_v5_mul(acc, d); }
+        zk_chain_up(prefix, &acc, g, d);
     }
     zk_v5_store_lanes(zk_v5_reduce(acc), totals);
     return specials;
@@ -310,13 +326,7 @@ ZK_IFMA_FN void zk_g1_ifma_backward(uint64_t *xy, const int32_t *bucket, const u
     for (size_t gg = groups; gg > 0; gg--) {
         const size_t g = gg - 1;
         if (g >= 2) zk_prefetch_group(xy, bucket, src, n, g - 2, 1, 8);
-        zk_v5 inv;
-        if (g > 0) {
-            inv = zk_v5_mul(acc, prefix[g - 1]);
-            acc = zk_v5_mul(acc, dens[g]);
-        } else {
-            inv = acc;
-        }
+        const zk_v5 inv = zk_chain_down(prefix, &acc, g, dens[g]);
         const __mmask8 mask = zk_lanes(n, g);
         __mmask8 skip, negMask;
         zk_group_flags(special, neg, n, g, &skip, &negMask);
@@ -375,8 +385,7 @@ ZK_IFMA_FN size_t zk_g2_ifma_forward(const uint64_t *xy, const int32_t *bucket, 
         const zk_v5 nm = zk_group_norm(xy, bucket, src, n, g, &zero, &d0, &d1);
         norms[3 * g] = nm; norms[3 * g + 1] = d0; norms[3 * g + 2] = d1;
         specials += zk_mark_special(special, zero, n, g);
-        if (g == 0) acc = nm;
-        else { prefix[g - 1] = acc; acc = zk_v5_mul(acc, nm); }
+        zk_chain_up(prefix, &acc, g, nm);
     }
     zk_v5_store_lanes(zk_v5_reduce(acc), totals);
     return specials;
@@ -401,13 +410,7 @@ ZK_IFMA_FN void zk_g2_ifma_backward(uint64_t *xy, const int32_t *bucket, const u
         const size_t g = gg - 1;
         if (g >= 2) zk_prefetch_group(xy, bucket, src, n, g - 2, 1, 16);
         const zk_v5 nm = norms[3 * g], d0 = norms[3 * g + 1], d1 = norms[3 * g + 2];
-        zk_v5 inv;
-        if (g > 0) {
-            inv = zk_v5_mul(acc, prefix[g - 1]);
-            acc = zk_v5_mul(acc, nm);
-        } else {
-            inv = acc;
-        }
+        const zk_v5 inv = zk_chain_down(prefix, &acc, g, nm);
         /* d^-1 = (d0, -d1) * N^-1, at e = -1 */
         const zk_v5 di0 = zk_v5_mul(d0, inv), di1 = zk_v5_mul(zk_v5_negate(d1), inv);
         const __mmask8 mask = zk_lanes(n, g);
