@@ -797,20 +797,11 @@ final class BatchAffineBuckets<C: CurveParameters> {
         let g1 = C.self == BN254G1.self
         let specials = g1 ? zk_g1_ifma_forward(xyWords, qBucket, srcs, k, v.scratch, v.totals, v.special)
                           : zk_g2_ifma_forward(xyWords, qBucket, srcs, k, v.scratch, v.totals, v.special)
-        // The eight totals' inverses, Montgomery's trick over the lanes.
+        // The eight totals' inverses (none is zero: the kernel replaces zero denominators).
         let totals = UnsafeMutableRawPointer(v.totals).assumingMemoryBound(to: Fq.self)
-        var prefix = (Fq.one, Fq.one, Fq.one, Fq.one, Fq.one, Fq.one, Fq.one, Fq.one)
-        withUnsafeMutableBytes(of: &prefix) { raw in
-            let pre = raw.baseAddress!.assumingMemoryBound(to: Fq.self)
-            var acc = Fq.one
-            for l in 0..<8 { pre[l] = acc; acc = acc * totals[l] }
-            var inv = acc.inverse()!
-            for l in stride(from: 7, through: 0, by: -1) {
-                let t = totals[l]
-                totals[l] = inv * pre[l]
-                inv = inv * t
-            }
-        }
+        var inverses = Array(UnsafeBufferPointer(start: totals, count: 8))
+        Fq.batchInverse(&inverses)
+        for l in 0..<8 { totals[l] = inverses[l] }
         if g1 {
             zk_g1_ifma_backward(xyWords, qBucket, srcs, qNeg, k, v.scratch, v.totals, v.special)
         } else {

@@ -16,7 +16,6 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
-#include <string.h>
 
 int zk_has_ifma = 0;
 
@@ -291,23 +290,60 @@ ZK_IFMA zk_v5 zk_chain_down(const zk_v5 *prefix, zk_v5 *acc, size_t g, zk_v5 v) 
     return inv;
 }
 
-ZK_IFMA_FN size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
-                                     size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
-    const size_t groups = (n + 7) / 8;
-    /* scratch: the prefix products, then the denominators (read again on the way down). */
-    zk_v5 *prefix = (zk_v5 *)scratch, *dens = prefix + groups;
+/*
+ * G2: coordinates in Fq2 = Fq[u]/(u^2 + 1), a point 16 words (x.c0, x.c1, y.c0, y.c1).
+ * The chains run over the norms N = d0^2 + d1^2 of d = x2 - x1 (at e = 1), so P_g is at
+ * e = 2g + 1; the shifted inverse of a lane total again starts the way down at the right
+ * exponent (e = -2G), which keeps every N_g^-1 at e = -2. Then d^-1 = (d0, -d1)*N^-1 is at
+ * e = -1 and lambda = n*d^-1 at e = 0, and the rest is as on G1, componentwise.
+ */
+ZK_IFMA zk_v5 zk_group_norm(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                            size_t n, size_t g, __mmask8 *zeroOut, zk_v5 *d0Out, zk_v5 *d1Out) {
+    const __mmask8 mask = zk_lanes(n, g);
+    const __m256i idx = zk_bucket_offsets(bucket, mask, g, 4);
+    const __m512i addr = _mm512_maskz_loadu_epi64(mask, (const void *)(src + 8 * g));
+    zk_v5 d0 = zk_v5_sub(zk_load_src(addr, mask, 0), zk_load_bucket(xy, idx, 0));
+    zk_v5 d1 = zk_v5_sub(zk_load_src(addr, mask, 4), zk_load_bucket(xy, idx, 4));
+    const __mmask8 zero = (__mmask8)(zk_v5_is_zero(d0) & zk_v5_is_zero(d1));
+    *zeroOut = (__mmask8)(zero & mask);
+    const __mmask8 useOne = (__mmask8)(zero | (__mmask8)~mask);
+    d0 = zk_v5_select(useOne, zk_v5_const(zk_one52), d0);
+    d1 = zk_v5_select(useOne, (zk_v5){{ _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                                         _mm512_setzero_si512(), _mm512_setzero_si512() }}, d1);
+    *d0Out = d0; *d1Out = d1;
+    return zk_v5_reduce(zk_v5_add(zk_v5_reduce(zk_v5_mul(d0, d0)), zk_v5_reduce(zk_v5_mul(d1, d1))));
+}
+
+/* The way up, shared by G1 (g2 = 0) and G2 (g2 = 1; constant once inlined). Each group's
+ * chain value is d = x2 - x1 on G1 and its norm on G2. scratch holds the prefix products,
+ * then what the way down reads again: d on G1; the norm, d0 and d1 on G2. */
+ZK_IFMA size_t zk_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                               size_t n, void *scratch, uint64_t *totals, uint8_t *special, int g2) {
+    const size_t groups = (n + 7) / 8, kept = g2 ? 3 : 1;
+    zk_v5 *prefix = (zk_v5 *)scratch, *values = prefix + groups;
     size_t specials = 0;
     zk_v5 acc;
     for (size_t g = 0; g < groups; g++) {
-        if (g + 2 < groups) zk_prefetch_group(xy, bucket, src, n, g + 2, 0, 8);
+        if (g + 2 < groups) zk_prefetch_group(xy, bucket, src, n, g + 2, 0, g2 ? 16 : 8);
         __mmask8 zero;
-        const zk_v5 d = zk_group_denominator(xy, bucket, src, n, g, &zero);
-        dens[g] = d;
+        zk_v5 *v = values + kept * g;
+        if (g2) v[0] = zk_group_norm(xy, bucket, src, n, g, &zero, &v[1], &v[2]);
+        else v[0] = zk_group_denominator(xy, bucket, src, n, g, &zero);
         specials += zk_mark_special(special, zero, n, g);
-        zk_chain_up(prefix, &acc, g, d);
+        zk_chain_up(prefix, &acc, g, v[0]);
     }
     zk_v5_store_lanes(zk_v5_reduce(acc), totals);
     return specials;
+}
+
+ZK_IFMA_FN size_t zk_g1_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                                     size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
+    return zk_ifma_forward(xy, bucket, src, n, scratch, totals, special, 0);
+}
+
+ZK_IFMA_FN size_t zk_g2_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
+                                     size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
+    return zk_ifma_forward(xy, bucket, src, n, scratch, totals, special, 1);
 }
 
 /*
@@ -345,50 +381,6 @@ ZK_IFMA_FN void zk_g1_ifma_backward(uint64_t *xy, const int32_t *bucket, const u
         zk_store_bucket(xy, idx, store, 0, x3);
         zk_store_bucket(xy, idx, store, 4, y3);
     }
-}
-
-/*
- * G2: coordinates in Fq2 = Fq[u]/(u^2 + 1), a point 16 words (x.c0, x.c1, y.c0, y.c1).
- * The chains run over the norms N = d0^2 + d1^2 of d = x2 - x1 (at e = 1), so P_g is at
- * e = 2g + 1; the shifted inverse of a lane total again starts the way down at the right
- * exponent (e = -2G), which keeps every N_g^-1 at e = -2. Then d^-1 = (d0, -d1)*N^-1 is at
- * e = -1 and lambda = n*d^-1 at e = 0, and the rest is as on G1, componentwise.
- */
-ZK_IFMA zk_v5 zk_group_norm(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
-                            size_t n, size_t g, __mmask8 *zeroOut, zk_v5 *d0Out, zk_v5 *d1Out) {
-    const __mmask8 mask = zk_lanes(n, g);
-    const __m256i idx = zk_bucket_offsets(bucket, mask, g, 4);
-    const __m512i addr = _mm512_maskz_loadu_epi64(mask, (const void *)(src + 8 * g));
-    zk_v5 d0 = zk_v5_sub(zk_load_src(addr, mask, 0), zk_load_bucket(xy, idx, 0));
-    zk_v5 d1 = zk_v5_sub(zk_load_src(addr, mask, 4), zk_load_bucket(xy, idx, 4));
-    const __mmask8 zero = (__mmask8)(zk_v5_is_zero(d0) & zk_v5_is_zero(d1));
-    *zeroOut = (__mmask8)(zero & mask);
-    const __mmask8 useOne = (__mmask8)(zero | (__mmask8)~mask);
-    d0 = zk_v5_select(useOne, zk_v5_const(zk_one52), d0);
-    d1 = zk_v5_select(useOne, (zk_v5){{ _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
-                                         _mm512_setzero_si512(), _mm512_setzero_si512() }}, d1);
-    *d0Out = d0; *d1Out = d1;
-    return zk_v5_reduce(zk_v5_add(zk_v5_reduce(zk_v5_mul(d0, d0)), zk_v5_reduce(zk_v5_mul(d1, d1))));
-}
-
-ZK_IFMA_FN size_t zk_g2_ifma_forward(const uint64_t *xy, const int32_t *bucket, const uint64_t *const *src,
-                                     size_t n, void *scratch, uint64_t *totals, uint8_t *special) {
-    const size_t groups = (n + 7) / 8;
-    /* scratch: the prefix products, then each group's norm, d0 and d1. */
-    zk_v5 *prefix = (zk_v5 *)scratch, *norms = prefix + groups;
-    size_t specials = 0;
-    zk_v5 acc;
-    for (size_t g = 0; g < groups; g++) {
-        if (g + 2 < groups) zk_prefetch_group(xy, bucket, src, n, g + 2, 0, 16);
-        __mmask8 zero;
-        zk_v5 d0, d1;
-        const zk_v5 nm = zk_group_norm(xy, bucket, src, n, g, &zero, &d0, &d1);
-        norms[3 * g] = nm; norms[3 * g + 1] = d0; norms[3 * g + 2] = d1;
-        specials += zk_mark_special(special, zero, n, g);
-        zk_chain_up(prefix, &acc, g, nm);
-    }
-    zk_v5_store_lanes(zk_v5_reduce(acc), totals);
-    return specials;
 }
 
 /* (a0 + a1 u)(b0 + b1 u) with M: the product's exponent is e(a) + e(b) + 1; components < q

@@ -115,11 +115,10 @@ struct BenchMath: ParsableCommand {
             if logN == 16 && t != 1 {
                 record("g1_msm_16_1thread_s", seconds { _ = MSM.multiply(bases: bases, scalars: scalars, threads: 1) })
             }
-            if logN == 16 && MSM.vectorKernelAvailable && MSM.vectorKernelEnabled {
-                // The same MSM on one thread without the AVX-512 IFMA bucket kernel, to compare.
-                MSM.vectorKernelEnabled = false
-                record("g1_msm_16_1thread_scalar_buckets_s", seconds { _ = MSM.multiply(bases: bases, scalars: scalars, threads: 1) })
-                MSM.vectorKernelEnabled = true
+            if logN == 16 {
+                withScalarBuckets {
+                    record("g1_msm_16_1thread_scalar_buckets_s", seconds { _ = MSM.multiply(bases: bases, scalars: scalars, threads: 1) })
+                }
             }
             if logN == 16 {
                 let bits = scalars.indices.map { Fr(UInt64($0 & 1)) }
@@ -129,10 +128,8 @@ struct BenchMath: ParsableCommand {
         if wanted("g2_msm") {
             let (g2bases, g2scalars) = randomG2Instance(count: 1 << 16, rng: &rng)
             record("g2_msm_16_s", seconds { _ = MSM.multiply(bases: g2bases, scalars: g2scalars, threads: t) })
-            if MSM.vectorKernelAvailable && MSM.vectorKernelEnabled {
-                MSM.vectorKernelEnabled = false
+            withScalarBuckets {
                 record("g2_msm_16_scalar_buckets_s", seconds { _ = MSM.multiply(bases: g2bases, scalars: g2scalars, threads: t) })
-                MSM.vectorKernelEnabled = true
             }
         }
 
@@ -205,6 +202,15 @@ func medianOf(_ xs: [Double]) -> Double {
 }
 
 func nsPerOp(_ n: Int, _ body: () -> Void) -> Double { seconds(body) * 1e9 / Double(n) }
+
+/// Runs body with the AVX-512 IFMA bucket kernels switched off, when they are in use (so a
+/// run measures the same MSM both ways); does nothing where they are not.
+func withScalarBuckets(_ body: () -> Void) {
+    guard MSM.vectorKernelAvailable && MSM.vectorKernelEnabled else { return }
+    MSM.vectorKernelEnabled = false
+    defer { MSM.vectorKernelEnabled = true }
+    body()
+}
 
 /// n distinct random points built by repeated mixed additions (cheap), then normalized.
 func randomG1Instance(count n: Int, rng: inout BenchRNG) -> ([G1Affine], [Fr]) {
