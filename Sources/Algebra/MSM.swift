@@ -121,7 +121,7 @@ public enum MSM {
         }
         precondition(forced.map { (1...15).contains($0) } ?? true, "MSM: window width must be 1...15")
         let n = segments.reduce(0) { $0 + $1.bases.count }
-        let parts = forced == nil ? max(1, min(threads, n / minimumPartSize)) : 1
+        let parts = forced == nil ? partCount(points: n, threads: threads) : 1
         if parts == 1 {
             return multiplyPart(segments, threads: threads, windowBits: forced, endomorphism: endomorphism)
         }
@@ -134,6 +134,25 @@ public enum MSM {
             }
         }
         return partial.reduce(.infinity, +)
+    }
+
+    /// How many parts `multiply` cuts an MSM of n points into on `threads` threads: one per
+    /// thread, with at least `minimumPartSize` points each.
+    @inlinable
+    public static func partCount(points n: Int, threads: Int) -> Int {
+        max(1, min(threads, n / minimumPartSize))
+    }
+
+    /// Part t of the MSM over `segments` cut into `parts` (see `multiply(segments:threads:)`),
+    /// on one thread; the parts add up to the MSM. For a caller that runs the parts of several
+    /// MSMs as jobs on its own threads (the prover). Traps when a segment's lengths differ.
+    @inlinable
+    public static func multiply<C: CurveParameters>(segments: [Segment<C>], part t: Int, of parts: Int) -> JacobianPoint<C> {
+        precondition(parts >= 1 && (0..<parts).contains(t), "MSM: part \(t) of \(parts)")
+        for seg in segments {
+            precondition(seg.bases.count == seg.scalars.count, "MSM: \(seg.bases.count) bases but \(seg.scalars.count) scalars")
+        }
+        return multiplyPart(segments.map { piece($0, t, of: parts) }, threads: 1, windowBits: nil, endomorphism: true)
     }
 
     /// The t-th of `parts` equal contiguous pieces of a segment.

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -22,6 +23,38 @@ public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
             while i < count { b(i); i += workers }
         }
     }
+}
+
+/// Runs `body(i)` for i in 0..<count on at most `threads` worker threads, each worker taking
+/// the lowest index not yet taken whenever it is free (list scheduling).
+///
+/// For unequal jobs: where `parallelFor`'s fixed round-robin can leave one thread with the
+/// long jobs, here a thread that finishes early takes the next one, so callers put the
+/// longest jobs first. A job may wait for an earlier one (a lower index is always taken
+/// first). With one thread the jobs run inline, in order.
+public func parallelJobs(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = max(1, min(threads, count))
+    if workers == 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    let next = JobCounter()
+    withoutActuallyEscaping(body) { b in
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.take()
+                if i >= count { break }
+                b(i)
+            }
+        }
+    }
+}
+
+/// The next job index of `parallelJobs`, shared by its workers.
+final class JobCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
 /// Runs body(chunk, lo, hi) over 0..<n cut into one contiguous chunk per thread (chunk <

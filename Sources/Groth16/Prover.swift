@@ -1,5 +1,7 @@
 import Algebra
 import CSodium
+import Dispatch
+import Support
 import Verifier
 
 public struct ProverError: Error, CustomStringConvertible {
@@ -34,22 +36,63 @@ public enum Groth16Prover {
             throw ProverError(description: "witness has \(w.count) values but the circuit has \(cs.numWires) wires")
         }
         guard w[0] == .one else { throw ProverError(description: "witness[0] must be 1 (the constant wire), found \(w[0])") }
-        let h = try quotient(pk, w, threads: threads, progress: progress)
+        guard let domain = EvaluationDomain(exactSize: pk.domainSize) else {
+            throw ProverError(description: "domain size \(pk.domainSize) is not 2^k, 3·2^k or 9·2^k up to 9·2^28")
+        }
+        progress("witness", cs.constraints.count)
+        var columns = try constraintColumns(pk, w, threads: threads)
 
+        // The work as jobs in one queue (`parallelJobs`): the quotient H, then the MSMs cut
+        // into parts (`MSM.partCount`), the largest first. A thread that finishes a job takes
+        // the next, so the quotient's transforms, which scale worst over threads, run on one
+        // thread beside the A, B1 and B2 parts, and no thread waits at the end of a phase.
+        // L and H appear only in their sum, so they are one MSM (one set of wider windows);
+        // its parts wait for H. On one thread the jobs run in this order, one after another.
         let np = cs.numPublic
-        // The MSMs one after another, each on every thread: a large MSM is cut into equal
-        // parts of its points (see `MSM.multiply`), which balances the threads better than
-        // running the G2 MSM beside the G1 ones. L and H appear only in their sum, so they
-        // are one MSM: one set of (wider) windows for both.
-        progress("msm A", pk.a.count)
-        let aSum = MSM.multiply(bases: pk.a, scalars: w, threads: threads)
-        progress("msm B1", pk.bG1.count)
-        let b1Sum = MSM.multiply(bases: pk.bG1, scalars: w, threads: threads)
-        progress("msm B2", pk.bG2.count)
-        let b2Sum = MSM.multiply(bases: pk.bG2, scalars: w, threads: threads)
-        progress("msm L+H", pk.l.count + pk.h.count)
-        let lhSum = MSM.multiply(segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))],
-                                 threads: threads)
+        let quotientThreads = threads == 1 ? 1 : max(1, threads / 4)
+        let abParts = MSM.partCount(points: pk.a.count, threads: threads)
+        let b2Parts = MSM.partCount(points: pk.bG2.count, threads: threads)
+        let lhParts = MSM.partCount(points: pk.l.count + pk.h.count, threads: threads)
+        enum Job { case quotient, a(Int), b1(Int), b2(Int), lh(Int) }
+        let jobs: [Job] = [.quotient] + (0..<b2Parts).map(Job.b2) + (0..<abParts).map(Job.a)
+            + (0..<abParts).map(Job.b1) + (0..<lhParts).map(Job.lh)
+        var g1Sums = [JacobianPoint<BN254G1>](repeating: .infinity, count: 2 * abParts + lhParts)
+        var g2Sums = [JacobianPoint<BN254G2>](repeating: .infinity, count: b2Parts)
+        var h = [Fr]()
+        let quotientDone = DispatchGroup()
+        quotientDone.enter()
+        let reporting = Lock()
+        func report(_ phase: String, _ count: Int) { reporting.withLock { progress(phase, count) } }
+        g1Sums.withUnsafeMutableBufferPointer { g1 in
+            g2Sums.withUnsafeMutableBufferPointer { g2 in
+                parallelJobs(jobs.count, threads: threads) { j in
+                    switch jobs[j] {
+                    case .quotient:
+                        report("quotient", domain.size)
+                        h = quotient(&columns, domain, threads: quotientThreads)
+                        quotientDone.leave()
+                    case .b2(let t):
+                        if t == 0 { report("msm B2", pk.bG2.count) }
+                        g2[t] = MSM.multiply(segments: [(pk.bG2[...], w[...])], part: t, of: b2Parts)
+                    case .a(let t):
+                        if t == 0 { report("msm A", pk.a.count) }
+                        g1[t] = MSM.multiply(segments: [(pk.a[...], w[...])], part: t, of: abParts)
+                    case .b1(let t):
+                        if t == 0 { report("msm B1", pk.bG1.count) }
+                        g1[abParts + t] = MSM.multiply(segments: [(pk.bG1[...], w[...])], part: t, of: abParts)
+                    case .lh(let t):
+                        quotientDone.wait()
+                        if t == 0 { report("msm L+H", pk.l.count + pk.h.count) }
+                        g1[2 * abParts + t] = MSM.multiply(
+                            segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))], part: t, of: lhParts)
+                    }
+                }
+            }
+        }
+        let aSum = g1Sums[..<abParts].reduce(.infinity, +)
+        let b1Sum = g1Sums[abParts..<(2 * abParts)].reduce(.infinity, +)
+        let lhSum = g1Sums[(2 * abParts)...].reduce(.infinity, +)
+        let b2Sum = g2Sums.reduce(.infinity, +)
         let delta1 = G1(pk.deltaG1)
         let a = aSum + pk.alphaG1 + delta1 * r
         let b2 = b2Sum + pk.betaG2 + G2(pk.deltaG2) * s
@@ -59,17 +102,16 @@ public enum Groth16Prover {
         return Proof(a: aff[0], b: b2.affine, c: aff[1])
     }
 
-    /// Coefficients of H = (A·B − C)/Z (n − 1 of them), checking every constraint on the way.
-    static func quotient(_ pk: ProvingKey, _ w: [Fr], threads: Int, progress: ProgressHandler) throws -> [Fr] {
+    /// The constraints' A, B and C columns, each as long as the domain: row k holds constraint
+    /// k's ⟨A_k, w⟩, ⟨B_k, w⟩, ⟨C_k, w⟩, and A's rows after the constraints hold the public
+    /// inputs (the key's extra rows that make the public inputs independent). Throws at the
+    /// first constraint the witness breaks.
+    static func constraintColumns(_ pk: ProvingKey, _ w: [Fr], threads: Int) throws -> [[Fr]] {
         let cs = pk.r1cs
         let n = pk.domainSize
         let m = cs.constraints.count
-        guard let domain = EvaluationDomain(exactSize: n) else {
-            throw ProverError(description: "domain size \(n) is not 2^k, 3·2^k or 9·2^k up to 9·2^28")
-        }
-        progress("witness", m)
         var a = [Fr](repeating: .zero, count: n), b = a, c = a
-        var bad = -1
+        var bad = Int.max
         a.withUnsafeMutableBufferPointer { ap in
             b.withUnsafeMutableBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
@@ -89,10 +131,27 @@ public enum Groth16Prover {
                         }
                     }
                     bad = firstBad.min() ?? Int.max
-                    if bad != Int.max { return }
-                    for i in 0...cs.numPublic { pa[m + i] = w[i] }
+                    if bad == Int.max { for i in 0...cs.numPublic { pa[m + i] = w[i] } }
+                }
+            }
+        }
+        if bad != Int.max {
+            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)", unsatisfiedConstraint: bad)
+        }
+        return [a, b, c]
+    }
 
-                    progress("ntt", 6 * n)
+    /// Coefficients of H = (A·B − C)/Z (n − 1 of them) from the constraint columns, which it
+    /// uses up (the transforms run in place; B and C are freed).
+    static func quotient(_ columns: inout [[Fr]], _ domain: EvaluationDomain, threads: Int) -> [Fr] {
+        precondition(columns.count == 3, "quotient: expected the A, B and C columns")
+        var a = columns[0], b = columns[1], c = columns[2]
+        columns = []
+        let n = domain.size
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeMutableBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    let (pa, pb, pc) = (ap.baseAddress!, bp.baseAddress!, cp.baseAddress!)
                     // The three columns transformed together: their radix-2 parts go to the
                     // threads whole (`EvaluationDomain.cosetEvaluations(fromEvaluations:threads:)`).
                     domain.cosetEvaluations(fromEvaluations: [ap, bp, cp], threads: threads)
@@ -102,9 +161,6 @@ public enum Groth16Prover {
                     }
                 }
             }
-        }
-        if bad != Int.max {
-            throw ProverError(description: "the witness does not satisfy constraint \(bad) (A·B ≠ C)", unsatisfiedConstraint: bad)
         }
         b = []; c = []
         domain.cosetINTT(&a, threads: threads)

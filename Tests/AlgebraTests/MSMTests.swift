@@ -121,6 +121,13 @@ final class MSMTests: XCTestCase {
             XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 2), one, "n=\(n)")
             XCTAssertEqual(MSM.multiply(bases: bases, scalars: scalars, threads: 3), one, "n=\(n)")
             XCTAssertEqual(MSM.multiply(bases: bases[...], scalars: scalars[...], threads: 2, windowBits: 9, endomorphism: false), one)
+            // The parts as separate calls (the prover's jobs) add up to the same sum.
+            for parts in [1, 2, 3] {
+                let sum = (0..<parts).reduce(JacobianPoint<BN254G1>.infinity) {
+                    $0 + MSM.multiply(segments: [(bases[...], scalars[...])], part: $1, of: parts)
+                }
+                XCTAssertEqual(sum, one, "n=\(n), \(parts) parts")
+            }
         }
     }
 

@@ -151,6 +151,23 @@ final class Groth16EndToEndTests: XCTestCase {
         }
     }
 
+    /// From 8192 wires the prover cuts each MSM into parts and runs them as jobs beside the
+    /// quotient (`parallelJobs`); every thread count gives the serial prover's proof.
+    func testProofWithMSMPartsMatchesSerialProver() throws {
+        let c = G16Fixtures.random(seed: 0xBEEF, constraints: 8300, outputs: 2, inputs: 3)
+        XCTAssertGreaterThan(MSM.partCount(points: c.r1cs.numWires, threads: 2), 1)
+        let pk = try G16Fixtures.setup(c.r1cs, salt: 3)
+        let serial = try G16Fixtures.prove(pk, c.witness, threads: 1)
+        XCTAssertTrue(try verify(pk, serial, c.publicValues))
+        for t in [2, 3, 5] {
+            XCTAssertEqual(try G16Fixtures.prove(pk, c.witness, threads: t), serial, "threads \(t)")
+        }
+        // A broken witness is still refused before any MSM runs.
+        var w = c.witness
+        w[w.count - 1] = w[w.count - 1] + .one
+        XCTAssertThrowsError(try G16Fixtures.prove(pk, w, threads: 2))
+    }
+
     func testRandomCircuitProvesAndVerifies() throws {
         let c = Self.big, pk = Self.bigKey
         XCTAssertEqual(c.r1cs.constraints.count, 200)
