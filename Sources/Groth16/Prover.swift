@@ -1,6 +1,5 @@
 import Algebra
 import CSodium
-import Dispatch
 import Support
 import Verifier
 
@@ -42,35 +41,38 @@ public enum Groth16Prover {
         progress("witness", cs.constraints.count)
         var columns = try constraintColumns(pk, w, threads: threads)
 
-        // The work as jobs in one queue (`parallelJobs`): the quotient H, then the MSMs cut
-        // into parts (`MSM.partCount`), the largest first. A thread that finishes a job takes
-        // the next, so the quotient's transforms, which scale worst over threads, run on one
-        // thread beside the A, B1 and B2 parts, and no thread waits at the end of a phase.
-        // L and H appear only in their sum, so they are one MSM (one set of wider windows);
-        // its parts wait for H. On one thread the jobs run in this order, one after another.
+        // The work as jobs (`parallelJobs`): the quotient H, then the MSMs cut into parts
+        // (`MSM.partCount`). L and H appear only in their sum, so they are one MSM (one set of
+        // wider windows), whose parts wait for H and are listed right after it; then the
+        // largest MSM first, the small A and B1 parts last, so that the threads finish close
+        // together. The quotient's transforms, which scale worst over threads, run on one
+        // thread beside the MSM parts. On one thread the jobs run in this order.
         let np = cs.numPublic
         let quotientThreads = threads == 1 ? 1 : max(1, threads / 4)
         let abParts = MSM.partCount(points: pk.a.count, threads: threads)
         let b2Parts = MSM.partCount(points: pk.bG2.count, threads: threads)
         let lhParts = MSM.partCount(points: pk.l.count + pk.h.count, threads: threads)
-        enum Job { case quotient, a(Int), b1(Int), b2(Int), lh(Int) }
-        let jobs: [Job] = [.quotient] + (0..<b2Parts).map(Job.b2) + (0..<abParts).map(Job.a)
-            + (0..<abParts).map(Job.b1) + (0..<lhParts).map(Job.lh)
+        enum Job { case quotient, lh(Int), b2(Int), a(Int), b1(Int) }
+        let jobs: [Job] = [.quotient] + (0..<lhParts).map(Job.lh) + (0..<b2Parts).map(Job.b2)
+            + (0..<abParts).map(Job.a) + (0..<abParts).map(Job.b1)
         var g1Sums = [JacobianPoint<BN254G1>](repeating: .infinity, count: 2 * abParts + lhParts)
         var g2Sums = [JacobianPoint<BN254G2>](repeating: .infinity, count: b2Parts)
         var h = [Fr]()
-        let quotientDone = DispatchGroup()
-        quotientDone.enter()
         let reporting = Lock()
         func report(_ phase: String, _ count: Int) { reporting.withLock { progress(phase, count) } }
         g1Sums.withUnsafeMutableBufferPointer { g1 in
             g2Sums.withUnsafeMutableBufferPointer { g2 in
-                parallelJobs(jobs.count, threads: threads) { j in
+                parallelJobs(jobs.count, threads: threads, prerequisites: { j in
+                    if case .lh = jobs[j] { return [0] } else { return [] }
+                }) { j in
                     switch jobs[j] {
                     case .quotient:
                         report("quotient", domain.size)
                         h = quotient(&columns, domain, threads: quotientThreads)
-                        quotientDone.leave()
+                    case .lh(let t):
+                        if t == 0 { report("msm L+H", pk.l.count + pk.h.count) }
+                        g1[2 * abParts + t] = MSM.multiply(
+                            segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))], part: t, of: lhParts)
                     case .b2(let t):
                         if t == 0 { report("msm B2", pk.bG2.count) }
                         g2[t] = MSM.multiply(segments: [(pk.bG2[...], w[...])], part: t, of: b2Parts)
@@ -80,11 +82,6 @@ public enum Groth16Prover {
                     case .b1(let t):
                         if t == 0 { report("msm B1", pk.bG1.count) }
                         g1[abParts + t] = MSM.multiply(segments: [(pk.bG1[...], w[...])], part: t, of: abParts)
-                    case .lh(let t):
-                        quotientDone.wait()
-                        if t == 0 { report("msm L+H", pk.l.count + pk.h.count) }
-                        g1[2 * abParts + t] = MSM.multiply(
-                            segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))], part: t, of: lhParts)
                     }
                 }
             }
