@@ -139,20 +139,8 @@ public enum MSM {
     /// How many parts `multiply` cuts an MSM of n points into on `threads` threads: one per
     /// thread, with at least `minimumPartSize` points each.
     @inlinable
-    public static func partCount(points n: Int, threads: Int) -> Int {
+    static func partCount(points n: Int, threads: Int) -> Int {
         max(1, min(threads, n / minimumPartSize))
-    }
-
-    /// Part t of the MSM over `segments` cut into `parts` (see `multiply(segments:threads:)`),
-    /// on one thread; the parts add up to the MSM. For a caller that runs the parts of several
-    /// MSMs as jobs on its own threads (the prover). Traps when a segment's lengths differ.
-    @inlinable
-    public static func multiply<C: CurveParameters>(segments: [Segment<C>], part t: Int, of parts: Int) -> JacobianPoint<C> {
-        precondition(parts >= 1 && (0..<parts).contains(t), "MSM: part \(t) of \(parts)")
-        for seg in segments {
-            precondition(seg.bases.count == seg.scalars.count, "MSM: \(seg.bases.count) bases but \(seg.scalars.count) scalars")
-        }
-        return multiplyPart(segments.map { piece($0, t, of: parts) }, threads: 1, windowBits: nil, endomorphism: true)
     }
 
     /// The t-th of `parts` equal contiguous pieces of a segment.
@@ -182,6 +170,26 @@ public enum MSM {
     static func multiplyPart<C: CurveParameters>(
         _ segments: [Segment<C>], threads: Int, windowBits forced: Int?, endomorphism: Bool
     ) -> JacobianPoint<C> {
+        let (direct, groups) = prepareGroups(segments, endomorphism: endomorphism)
+        var total = direct
+        for group in groups {
+            let bits = bitLength(group.orAll)
+            if forced == nil && group.count <= MSM.strausLimit {
+                total += straus(coordinates: group.coordinates, scalars: group.scalars, bits: bits)
+            } else {
+                let c = forced ?? windowBits(points: group.count, scalarBits: bits)
+                total += pippenger(coordinates: group.coordinates, scalars: group.scalars, bits: bits, c: c, threads: threads)
+            }
+        }
+        return total
+    }
+
+    /// The scalar work of `multiplyPart` (signs, the small/large cut, GLV): the sum of the
+    /// scalars ±1, and the non-empty groups of points with their scalars for bucket sums.
+    @inlinable
+    static func prepareGroups<C: CurveParameters>(
+        _ segments: [Segment<C>], endomorphism: Bool
+    ) -> (direct: JacobianPoint<C>, groups: [PreparedPoints<C>]) {
         typealias Limbs = (UInt64, UInt64, UInt64, UInt64)
         let glvCurve = endomorphism && (C.self == BN254G1.self || C.self == BN254G2.self)
         let r = FrParameters.modulus
@@ -224,7 +232,7 @@ public enum MSM {
         }
         var longest = 0
         for b in stride(from: 256, through: 1, by: -1) where histogram[b] > 0 { longest = b; break }
-        if longest == 0 { return direct }
+        if longest == 0 { return (direct, []) }
         let full = (128...256).reduce(0) { $0 + histogram[$1] }
         let glv = glvCurve && full > 0 && endomorphismPays(points: full)
         func largeShape(above cut: Int) -> (points: Int, bits: Int) {
@@ -267,17 +275,7 @@ public enum MSM {
             half(k1, p)
             half(k2, glvEndomorphism(p))
         } }
-        var total = direct
-        for group in [smallGroup, largeGroup] where group.count > 0 {
-            let bits = bitLength(group.orAll)
-            if forced == nil && group.count <= MSM.strausLimit {
-                total += straus(coordinates: group.coordinates, scalars: group.scalars, bits: bits)
-            } else {
-                let c = forced ?? windowBits(points: group.count, scalarBits: bits)
-                total += pippenger(coordinates: group.coordinates, scalars: group.scalars, bits: bits, c: c, threads: threads)
-            }
-        }
-        return total
+        return (direct, [smallGroup, largeGroup].filter { $0.count > 0 })
     }
 
     /// φ(P) = [λ]P on G1 or G2 (`BN254GLV`); only called for those two curves.
@@ -318,6 +316,12 @@ public enum MSM {
                 }
             }
         }
+        return sums.withUnsafeBufferPointer { combineWindows($0.baseAddress!, windows: windows, c: c) }
+    }
+
+    /// Σ 2^(c·w)·sums[w] over the windows, by doubling from the top window down.
+    @inlinable
+    static func combineWindows<C: CurveParameters>(_ sums: UnsafePointer<JacobianPoint<C>>, windows: Int, c: Int) -> JacobianPoint<C> {
         var acc = JacobianPoint<C>.infinity
         for w in stride(from: windows - 1, through: 0, by: -1) {
             if !acc.isInfinity { for _ in 0..<c { acc = acc.doubled() } }

@@ -41,62 +41,69 @@ public enum Groth16Prover {
         progress("witness", cs.constraints.count)
         var columns = try constraintColumns(pk, w, threads: threads)
 
-        // The work as jobs (`parallelJobs`): the quotient H, then the MSMs cut into parts
-        // (`MSM.partCount`). L and H appear only in their sum, so they are one MSM (one set of
-        // wider windows), whose parts wait for H and are listed right after it; then the
-        // largest MSM first, the small A and B1 parts last, so that the threads finish close
-        // together. The quotient's transforms, which scale worst over threads, run on one
-        // thread beside the MSM parts. On one thread the jobs run in this order.
+        // The work as jobs (`parallelJobs`): the quotient H, and for each MSM a job that
+        // prepares it (`PreparedMSM`: signs, GLV, digits), slices of its bucket windows, and a
+        // job that adds the windows up and frees the prepared points. L and H appear only in
+        // their sum, so they are one MSM (one set of wider windows), prepared once H is known
+        // and listed right after it; then B2, A and B1. A free thread takes the first ready
+        // job, so the quotient's transforms, which scale worst over threads, run on one
+        // thread beside the MSMs, and the small window slices at the end keep the threads
+        // finishing together. The windows do the work of one-thread MSMs. On one thread the
+        // jobs run in this order.
         let np = cs.numPublic
         let quotientThreads = threads == 1 ? 1 : max(1, threads / 4)
-        let abParts = MSM.partCount(points: pk.a.count, threads: threads)
-        let b2Parts = MSM.partCount(points: pk.bG2.count, threads: threads)
-        let lhParts = MSM.partCount(points: pk.l.count + pk.h.count, threads: threads)
-        enum Job { case quotient, lh(Int), b2(Int), a(Int), b1(Int) }
-        let jobs: [Job] = [.quotient] + (0..<lhParts).map(Job.lh) + (0..<b2Parts).map(Job.b2)
-            + (0..<abParts).map(Job.a) + (0..<abParts).map(Job.b1)
-        var g1Sums = [JacobianPoint<BN254G1>](repeating: .infinity, count: 2 * abParts + lhParts)
-        var g2Sums = [JacobianPoint<BN254G2>](repeating: .infinity, count: b2Parts)
+        let slices = threads == 1 ? 1 : min(4 * threads, 32)
+        enum MSMName: Int, CaseIterable { case lh, b2, a, b1 }
+        enum Job { case quotient, prepare(MSMName), slice(MSMName, Int), sum(MSMName) }
+        var jobs: [Job] = [.quotient]
+        var prerequisites: [[Int]] = [[]]
+        for m in MSMName.allCases {
+            let prepare = jobs.count
+            jobs.append(.prepare(m)); prerequisites.append(m == .lh ? [0] : [])
+            jobs += (0..<slices).map { .slice(m, $0) }
+            prerequisites += Array(repeating: [prepare], count: slices)
+            jobs.append(.sum(m)); prerequisites.append(Array((prepare + 1)...(prepare + slices)))
+        }
         var h = [Fr]()
+        var lh: PreparedMSM<BN254G1>?, a1: PreparedMSM<BN254G1>?, b1: PreparedMSM<BN254G1>?
+        var b2: PreparedMSM<BN254G2>?
+        var lhSum = G1.infinity, aSum = G1.infinity, b1Sum = G1.infinity, b2Sum = G2.infinity
         let reporting = Lock()
         func report(_ phase: String, _ count: Int) { reporting.withLock { progress(phase, count) } }
-        g1Sums.withUnsafeMutableBufferPointer { g1 in
-            g2Sums.withUnsafeMutableBufferPointer { g2 in
-                parallelJobs(jobs.count, threads: threads, prerequisites: { j in
-                    if case .lh = jobs[j] { return [0] } else { return [] }
-                }) { j in
-                    switch jobs[j] {
-                    case .quotient:
-                        report("quotient", domain.size)
-                        h = quotient(&columns, domain, threads: quotientThreads)
-                    case .lh(let t):
-                        if t == 0 { report("msm L+H", pk.l.count + pk.h.count) }
-                        g1[2 * abParts + t] = MSM.multiply(
-                            segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))], part: t, of: lhParts)
-                    case .b2(let t):
-                        if t == 0 { report("msm B2", pk.bG2.count) }
-                        g2[t] = MSM.multiply(segments: [(pk.bG2[...], w[...])], part: t, of: b2Parts)
-                    case .a(let t):
-                        if t == 0 { report("msm A", pk.a.count) }
-                        g1[t] = MSM.multiply(segments: [(pk.a[...], w[...])], part: t, of: abParts)
-                    case .b1(let t):
-                        if t == 0 { report("msm B1", pk.bG1.count) }
-                        g1[abParts + t] = MSM.multiply(segments: [(pk.bG1[...], w[...])], part: t, of: abParts)
-                    }
-                }
+        parallelJobs(jobs.count, threads: threads, prerequisites: { prerequisites[$0] }) { j in
+            switch jobs[j] {
+            case .quotient:
+                report("quotient", domain.size)
+                h = quotient(&columns, domain, threads: quotientThreads)
+            case .prepare(.lh):
+                report("msm L+H", pk.l.count + pk.h.count)
+                lh = PreparedMSM(segments: [(pk.l[...], w[(np + 1)...]), (pk.h[...], h.prefix(pk.h.count))], slices: slices)
+            case .prepare(.b2):
+                report("msm B2", pk.bG2.count)
+                b2 = PreparedMSM(segments: [(pk.bG2[...], w[...])], slices: slices)
+            case .prepare(.a):
+                report("msm A", pk.a.count)
+                a1 = PreparedMSM(segments: [(pk.a[...], w[...])], slices: slices)
+            case .prepare(.b1):
+                report("msm B1", pk.bG1.count)
+                b1 = PreparedMSM(segments: [(pk.bG1[...], w[...])], slices: slices)
+            case .slice(.lh, let s): lh!.computeSlice(s)
+            case .slice(.b2, let s): b2!.computeSlice(s)
+            case .slice(.a, let s): a1!.computeSlice(s)
+            case .slice(.b1, let s): b1!.computeSlice(s)
+            case .sum(.lh): lhSum = lh!.sum; lh = nil
+            case .sum(.b2): b2Sum = b2!.sum; b2 = nil
+            case .sum(.a): aSum = a1!.sum; a1 = nil
+            case .sum(.b1): b1Sum = b1!.sum; b1 = nil
             }
         }
-        let aSum = g1Sums[..<abParts].reduce(.infinity, +)
-        let b1Sum = g1Sums[abParts..<(2 * abParts)].reduce(.infinity, +)
-        let lhSum = g1Sums[(2 * abParts)...].reduce(.infinity, +)
-        let b2Sum = g2Sums.reduce(.infinity, +)
         let delta1 = G1(pk.deltaG1)
         let a = aSum + pk.alphaG1 + delta1 * r
-        let b2 = b2Sum + pk.betaG2 + G2(pk.deltaG2) * s
-        let b1 = b1Sum + pk.betaG1 + delta1 * s
-        let c = lhSum + a * s + b1 * r - delta1 * (r * s)
+        let b2Point = b2Sum + pk.betaG2 + G2(pk.deltaG2) * s
+        let b1Point = b1Sum + pk.betaG1 + delta1 * s
+        let c = lhSum + a * s + b1Point * r - delta1 * (r * s)
         let aff = G1.batchNormalize([a, c])
-        return Proof(a: aff[0], b: b2.affine, c: aff[1])
+        return Proof(a: aff[0], b: b2Point.affine, c: aff[1])
     }
 
     /// The constraints' A, B and C columns, each as long as the domain: row k holds constraint
