@@ -121,7 +121,7 @@ public enum MSM {
         }
         precondition(forced.map { (1...15).contains($0) } ?? true, "MSM: window width must be 1...15")
         let n = segments.reduce(0) { $0 + $1.bases.count }
-        let parts = forced == nil ? partCount(points: n, threads: threads) : 1
+        let parts = forced == nil ? max(1, min(threads, n / minimumPartSize)) : 1
         if parts == 1 {
             return multiplyPart(segments, threads: threads, windowBits: forced, endomorphism: endomorphism)
         }
@@ -134,13 +134,6 @@ public enum MSM {
             }
         }
         return partial.reduce(.infinity, +)
-    }
-
-    /// How many parts `multiply` cuts an MSM of n points into on `threads` threads: one per
-    /// thread, with at least `minimumPartSize` points each.
-    @inlinable
-    static func partCount(points n: Int, threads: Int) -> Int {
-        max(1, min(threads, n / minimumPartSize))
     }
 
     /// The t-th of `parts` equal contiguous pieces of a segment.
@@ -170,21 +163,12 @@ public enum MSM {
     static func multiplyPart<C: CurveParameters>(
         _ segments: [Segment<C>], threads: Int, windowBits forced: Int?, endomorphism: Bool
     ) -> JacobianPoint<C> {
-        let (direct, groups) = prepareGroups(segments, endomorphism: endomorphism)
-        var total = direct
-        for group in groups {
-            let bits = bitLength(group.orAll)
-            if forced == nil && group.count <= MSM.strausLimit {
-                total += straus(coordinates: group.coordinates, scalars: group.scalars, bits: bits)
-            } else {
-                let c = forced ?? windowBits(points: group.count, scalarBits: bits)
-                total += pippenger(coordinates: group.coordinates, scalars: group.scalars, bits: bits, c: c, threads: threads)
-            }
-        }
-        return total
+        let msm = PreparedMSM(segments: segments, slices: max(1, threads), windowBits: forced, endomorphism: endomorphism)
+        parallelFor(msm.slices, threads: threads) { msm.computeSlice($0) }
+        return msm.sum
     }
 
-    /// The scalar work of `multiplyPart` (signs, the small/large cut, GLV): the sum of the
+    /// The scalar work of an MSM (signs, the small/large cut, GLV): the sum of the
     /// scalars ±1, and the non-empty groups of points with their scalars for bucket sums.
     @inlinable
     static func prepareGroups<C: CurveParameters>(
@@ -293,41 +277,6 @@ public enum MSM {
         if k.2 != 0 { return 192 - k.2.leadingZeroBitCount }
         if k.1 != 0 { return 128 - k.1.leadingZeroBitCount }
         return max(1, 64 - k.0.leadingZeroBitCount)
-    }
-
-    /// Σ kᵢ·Pᵢ for non-trivial scalars below 2^bits, windows of c bits; point i is
-    /// (coordinates[2i], coordinates[2i + 1]).
-    @inlinable
-    static func pippenger<C: CurveParameters>(
-        coordinates: UnsafePointer<C.Field>, scalars ks: [(UInt64, UInt64, UInt64, UInt64)], bits: Int, c: Int, threads: Int
-    ) -> JacobianPoint<C> {
-        let n = ks.count
-        // A carry leaves the top window only when that window uses all c bits.
-        let windows = bits / c + 1
-        let digits = signedDigits(ks, c: c, windows: windows)
-        var sums = [JacobianPoint<C>](repeating: .infinity, count: windows)
-        sums.withUnsafeMutableBufferPointer { out in
-            let outPtr = out.baseAddress!
-            digits.withUnsafeBufferPointer { dg in
-                let d = dg.baseAddress!
-                parallelFor(windows, threads: threads) { w in
-                    outPtr[w] = windowSum(digits: d + w * n, count: n, coordinates: coordinates,
-                                          buckets: bucketCount(window: w, c: c, bits: bits))
-                }
-            }
-        }
-        return sums.withUnsafeBufferPointer { combineWindows($0.baseAddress!, windows: windows, c: c) }
-    }
-
-    /// Σ 2^(c·w)·sums[w] over the windows, by doubling from the top window down.
-    @inlinable
-    static func combineWindows<C: CurveParameters>(_ sums: UnsafePointer<JacobianPoint<C>>, windows: Int, c: Int) -> JacobianPoint<C> {
-        var acc = JacobianPoint<C>.infinity
-        for w in stride(from: windows - 1, through: 0, by: -1) {
-            if !acc.isInfinity { for _ in 0..<c { acc = acc.doubled() } }
-            acc += sums[w]
-        }
-        return acc
     }
 
     /// The buckets window w needs: 2^(c−1) for signed c-bit digits, but where fewer than

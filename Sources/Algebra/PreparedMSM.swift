@@ -1,7 +1,7 @@
-/// An MSM cut into jobs for a caller's own scheduler (the prover's): `init` does the scalar
-/// work on the calling thread (signs, the small/large cut, GLV, signed digits, as
-/// `MSM.multiply` does on one thread), each slice of the bucket windows is then a job for any
-/// thread (`computeSlice`), and `sum` adds the windows up.
+/// An MSM cut into jobs: `init` does the scalar work on the calling thread (signs, the
+/// small/large cut, GLV, signed digits), each slice of the bucket windows is then a job for
+/// any thread (`computeSlice`), and `sum` adds the windows up. `MSM.multiply` runs the slices
+/// on its own threads; the prover hands them to its job scheduler.
 ///
 /// Unlike an MSM cut into parts of its points, which pays for one set of buckets per part,
 /// the slices together do exactly the work of a one-thread MSM; and they are small (a few
@@ -34,20 +34,27 @@ public final class PreparedMSM<C: CurveParameters>: @unchecked Sendable {
     /// Prepares Σ over the segments (each a run of bases and their scalars, of equal lengths)
     /// with the windows dealt into `slices` jobs. Traps when a segment's lengths differ.
     @inlinable
-    public init(segments: [MSM.Segment<C>], slices: Int) {
-        precondition(slices >= 1, "PreparedMSM: at least one slice")
+    public convenience init(segments: [MSM.Segment<C>], slices: Int) {
         for seg in segments {
             precondition(seg.bases.count == seg.scalars.count, "MSM: \(seg.bases.count) bases but \(seg.scalars.count) scalars")
         }
-        let (direct, points) = MSM.prepareGroups(segments, endomorphism: true)
+        self.init(segments: segments, slices: slices, windowBits: nil, endomorphism: true)
+    }
+
+    /// The same with the window width forced (`nil`: chosen by size; forced, no group uses
+    /// Straus's method) and the GLV split on or off, as `MSM.multiply` takes them.
+    @inlinable @usableFromInline
+    init(segments: [MSM.Segment<C>], slices: Int, windowBits forced: Int?, endomorphism: Bool) {
+        precondition(slices >= 1, "PreparedMSM: at least one slice")
+        let (direct, points) = MSM.prepareGroups(segments, endomorphism: endomorphism)
         var groups = [Group]()
         var windowOf = [(group: Int, window: Int)]()
         for p in points {
             let bits = MSM.bitLength(p.orAll)
-            if p.count <= MSM.strausLimit {
+            if forced == nil && p.count <= MSM.strausLimit {
                 groups.append(Group(points: p, bits: bits, c: 0, windows: 1, digits: [], straus: true))
             } else {
-                let c = MSM.windowBits(points: p.count, scalarBits: bits)
+                let c = forced ?? MSM.windowBits(points: p.count, scalarBits: bits)
                 // A carry leaves the top window only when that window uses all c bits.
                 let windows = bits / c + 1
                 groups.append(Group(points: p, bits: bits, c: c, windows: windows,
@@ -95,7 +102,13 @@ public final class PreparedMSM<C: CurveParameters>: @unchecked Sendable {
         var total = direct
         var j = 0
         for group in groups {
-            total += MSM.combineWindows(sums + j, windows: group.windows, c: group.c)
+            // Σ 2^(c·w)·(window w's sum), doubling from the top window down.
+            var acc = JacobianPoint<C>.infinity
+            for w in stride(from: group.windows - 1, through: 0, by: -1) {
+                if !acc.isInfinity { for _ in 0..<group.c { acc = acc.doubled() } }
+                acc += sums[j + w]
+            }
+            total += acc
             j += group.windows
         }
         return total
