@@ -12,6 +12,12 @@ The tool that goes first alternates between repetitions. Every proof must verify
 proofs under `zkshard verify`, groth16py proofs under groth16py; with cross-verification on,
 also zkshard proofs under groth16py), else the run aborts.
 
+Then, for zkshard's thread scaling, --scaling-pairs back-to-back pairs of proves on the first
+and the last thread count (which goes first alternates). A repetition's two proves are
+separated by groth16py's proves (4-25 s here), and a shared host's speed drifts within such
+gaps by 20 % and more, which one ratio per repetition cannot tell from scaling; adjacent
+pairs, and more of them (zkshard's proves are cheap), can.
+
 What is measured (medians over --repeats; min–max shown when repeats > 1):
   * setup s:   zkshard `setup_s` (whole command: read .r1cs, setup, write PK/VK) vs groth16py
                `time_s` (groth16py.setup(path): reads the .r1cs, excludes pk.save).
@@ -26,12 +32,14 @@ What is measured (medians over --repeats; min–max shown when repeats > 1):
                includes the Python interpreter; its baseline (python + `import groth16py`)
                is measured once and reported. zkshard's own `peak_memory_mib` is also kept.
   * ratio = groth16py / zkshard: > 1 means zkshard is faster (or uses less memory).
+  * speed-up: per repetition, prove_s on the first thread count / on the last (both tools);
+               for zkshard also the median of the adjacent pairs' ratios (--scaling-pairs).
 
 Usage:
     bench/groth16_vs_arkworks.py [--sizes 12,14,16,18] [--repeats 3] [--threads-list 1,2]
         [--work-dir /tmp/zkshard-bench] [--zkshard .build/release/zkshard]
         [--python .venv/bin/python] [--json OUT] [--markdown-out FILE]
-        [--no-cross-verify] [--no-snapshot-binary] [--wait-quiet SECONDS]
+        [--no-cross-verify] [--no-snapshot-binary] [--wait-quiet SECONDS] [--scaling-pairs 9]
 
 The zkshard binary is copied into the work dir at start (unless --no-snapshot-binary) so a
 rebuild by someone else mid-run cannot change what is measured; its sha256 is recorded. If the
@@ -438,6 +446,28 @@ def bench_size(work, k, repeats, threads_list, cross, results, quiet_wait=0):
         results.append(rec)
 
 
+def bench_scaling(work, k, pairs, threads_list, scaling):
+    """zkshard's 1→n-thread scaling at 2^k: `pairs` back-to-back pairs of proves with the first
+    and the last thread count, alternating which goes first; every proof must verify."""
+    if pairs < 1 or len(threads_list) < 2:
+        return
+    cdir, out = ensure_circuit(work, k), os.path.join(work, "run-2^%d" % k)
+    pk, vk = os.path.join(out, "zk.pk"), os.path.join(out, "zk_vk.json")
+    lo, hi = threads_list[0], threads_list[-1]
+    rows = []
+    for i in range(pairs):
+        times = {}
+        for t in ((lo, hi) if i % 2 == 0 else (hi, lo)):
+            r, proof, pub = zk_prove(cdir, pk, out, t)
+            if not zk_verify(vk, proof, pub)["valid"]:
+                raise SystemExit("2^%d scaling pair %d: zkshard proof (threads %d) does NOT verify" % (k, i + 1, t))
+            times[t] = r["prove_s"]
+        rows.append({"pair": i, "first": lo if i % 2 == 0 else hi, "prove_s": {str(lo): times[lo], str(hi): times[hi]}})
+        log("2^%d scaling pair %d/%d: t=%d %.3fs, t=%d %.3fs, %.2fx" % (
+            k, i + 1, pairs, lo, times[lo], hi, times[hi], times[lo] / times[hi]))
+    scaling[k] = rows
+
+
 def python_baseline_rss():
     """ru_maxrss of `python -c 'import groth16py'`: the interpreter's share of groth16py's RSS."""
     _, _, _, _, rss = run_child([STATE["python"], "-c", "import groth16py"])
@@ -472,7 +502,7 @@ def ratio(a, b):
     return "**%.2f×**" % r if r >= 1 else "%.2f×" % r
 
 
-def markdown(results, threads_list, baseline_rss, repeats):
+def markdown(results, threads_list, baseline_rss, repeats, scaling=None):
     sizes = sorted({r["size_log2"] for r in results})
     hdr = ("| constraints | metric | zkshard | arkworks (groth16py) | ratio ark/zk |\n"
            "| ---: | --- | ---: | ---: | ---: |")
@@ -502,8 +532,13 @@ def markdown(results, threads_list, baseline_rss, repeats):
             t1, tn = str(threads_list[0]), str(threads_list[-1])
             zsp = [r["zkshard"]["prove"][t1]["prove_s"] / r["zkshard"]["prove"][tn]["prove_s"] for r in rs]
             psp = [r["groth16py"]["prove"][t1]["prove_s"] / r["groth16py"]["prove"][tn]["prove_s"] for r in rs]
-            rows.append("| %s | prove speed-up %s→%s threads | %s | %s | — |" % (
+            rows.append("| %s | prove speed-up %s→%s threads, per repetition | %s | %s | — |" % (
                 label, t1, tn, cell(zsp, "%.2f×"), cell(psp, "%.2f×")))
+            pairs = (scaling or {}).get(k, [])
+            if pairs:
+                zpp = [p["prove_s"][t1] / p["prove_s"][tn] for p in pairs]
+                rows.append("| %s | prove speed-up %s→%s threads, %d adjacent pairs⁴ | %s | — | — |" % (
+                    label, t1, tn, len(pairs), cell(zpp, "%.2f×")))
         for t in threads_list:
             t = str(t)
             zs, ps = both(lambda r, tool: r[tool]["prove"][t].get("other_load_cores"))
@@ -539,6 +574,11 @@ def markdown(results, threads_list, baseline_rss, repeats):
         "builds, etc.) were using meanwhile. On a %d-core machine anything near or above 1 skews the "
         "multi-threaded numbers; compare the two tools' columns to see whether they were hit alike."
         % (os.cpu_count() or 1),
+        "",
+        "⁴ zkshard only: back-to-back pairs of proves on %s and %s threads after the repetitions, "
+        "alternating which goes first; the median of the pairs' ratios [min–max]. Within a repetition "
+        "the two thread counts are seconds to tens of seconds apart (groth16py's proves run between them), so "
+        "the per-repetition row mixes scaling with the host's drift." % (threads_list[0], threads_list[-1]),
     ]
     return hdr + "\n" + "\n".join(rows) + "\n" + "\n".join(notes) + "\n"
 
@@ -565,6 +605,9 @@ def main(argv=None):
                          " < 0.5 cores (default 0: don't wait); contention is recorded either way")
     ap.add_argument("--no-snapshot-binary", action="store_true",
                     help="run the zkshard binary in place instead of a copy taken at start")
+    ap.add_argument("--scaling-pairs", type=int, default=9, metavar="N",
+                    help="after each size's repetitions, N back-to-back zkshard prove pairs on the first"
+                         " and last thread counts for the speed-up (default 9; 0: none)")
     a = ap.parse_args(argv)
 
     sizes = [int(x) for x in a.sizes.split(",") if x.strip()]
@@ -615,11 +658,12 @@ def main(argv=None):
     log("load average at start: %s" % run["loadavg_start"])
     baseline = python_baseline_rss()
 
-    results = []
+    results, scaling = [], {}
     t_start = time.time()
     try:
         for k in sizes:
             bench_size(work, k, a.repeats, threads_list, not a.no_cross_verify, results, a.wait_quiet)
+            bench_scaling(work, k, a.scaling_pairs, threads_list, scaling)
     finally:
         cpu1 = read_cpu_stat()
         run["loadavg_end"] = loadavg()
@@ -633,7 +677,7 @@ def main(argv=None):
                   "tests/interop/gen_synthetic_r1cs.py (3 public signals)." % (
                       run["started"], run["elapsed_s"], commit or "?", run["zkshard_binary"]["sha256"][:12]),
                   "", "## Machine", "", fmt_machine(m, run), "", "## Results", "",
-                  markdown(results, threads_list, baseline, a.repeats)]
+                  markdown(results, threads_list, baseline, a.repeats, scaling)]
             text = "\n".join(md)
             print(text)
             if a.markdown_out:
@@ -642,7 +686,7 @@ def main(argv=None):
         if a.json_out:
             with open(a.json_out, "w") as f:
                 json.dump({"run": run, "machine": m, "python_import_groth16py_maxrss_mib": baseline,
-                           "results": results}, f, indent=1)
+                           "results": results, "scaling": {str(k): v for k, v in scaling.items()}}, f, indent=1)
                 f.write("\n")
     return 0
 
