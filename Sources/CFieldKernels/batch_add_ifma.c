@@ -15,8 +15,6 @@
 #include "field_kernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
-
 int zk_has_ifma = 0;
 
 __attribute__((constructor)) static void zk_detect_ifma(void) {
@@ -25,127 +23,21 @@ __attribute__((constructor)) static void zk_detect_ifma(void) {
                && __builtin_cpu_supports("avx512vl");
 }
 
-#define ZK_IFMA __attribute__((target("avx512f,avx512ifma,avx512vl"), always_inline)) static inline
-#define ZK_IFMA_FN __attribute__((target("avx512f,avx512ifma,avx512vl")))
+#include "ifma52.h"
 
-typedef struct { __m512i l[5]; } zk_v5;
-
-static const uint64_t zk_q52[5] = {
-    0x8c16d87cfd47ULL, 0x916871ca8d3c2ULL, 0x181585d97816aULL, 0xa029b85045b68ULL, 0x30644e72e131ULL };
-/* -q^-1 mod 2^52 */
-static const uint64_t zk_q52_inv = 0x20782e4866389ULL;
+/* q in 52-bit limbs and -q^-1 mod 2^52. */
+static const zk_mod52 zk_fq52 = {
+    { 0x8c16d87cfd47ULL, 0x916871ca8d3c2ULL, 0x181585d97816aULL, 0xa029b85045b68ULL, 0x30644e72e131ULL },
+    0x20782e4866389ULL };
 /* 2^256 mod q: one, stored at e = 0. */
 static const uint64_t zk_one52[5] = {
     0xd438dc58f0d9dULL, 0x28f5c70b3dd35ULL, 0x879462c0a78ebULL, 0xdf2f666ea36f7ULL, 0xe0a77c19a07ULL };
 
-#define ZK_M52 0xfffffffffffffULL
-
-ZK_IFMA zk_v5 zk_v5_const(const uint64_t c[5]) {
-    zk_v5 r;
-    for (int i = 0; i < 5; i++) r.l[i] = _mm512_set1_epi64((long long)c[i]);
-    return r;
-}
-
-/* 4x64 limbs (one vector per limb) -> 5x52. */
-ZK_IFMA zk_v5 zk_v5_from64(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
-    const __m512i m = _mm512_set1_epi64(ZK_M52);
-    zk_v5 r;
-    r.l[0] = _mm512_and_si512(a0, m);
-    r.l[1] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(a0, 52), _mm512_slli_epi64(a1, 12)), m);
-    r.l[2] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(a1, 40), _mm512_slli_epi64(a2, 24)), m);
-    r.l[3] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(a2, 28), _mm512_slli_epi64(a3, 36)), m);
-    r.l[4] = _mm512_srli_epi64(a3, 16);
-    return r;
-}
-
-/* 5x52 (normalised, value < 2^256) -> 4x64. */
-ZK_IFMA void zk_v5_to64(zk_v5 a, __m512i *o) {
-    o[0] = _mm512_or_si512(a.l[0], _mm512_slli_epi64(a.l[1], 52));
-    o[1] = _mm512_or_si512(_mm512_srli_epi64(a.l[1], 12), _mm512_slli_epi64(a.l[2], 40));
-    o[2] = _mm512_or_si512(_mm512_srli_epi64(a.l[2], 24), _mm512_slli_epi64(a.l[3], 28));
-    o[3] = _mm512_or_si512(_mm512_srli_epi64(a.l[3], 36), _mm512_slli_epi64(a.l[4], 16));
-}
-
-/* Carries each limb's bits above 52 into the next (signed: limbs may be negative). */
-ZK_IFMA zk_v5 zk_v5_normalize(zk_v5 a) {
-    const __m512i m = _mm512_set1_epi64(ZK_M52);
-    for (int i = 0; i < 4; i++) {
-        a.l[i + 1] = _mm512_add_epi64(a.l[i + 1], _mm512_srai_epi64(a.l[i], 52));
-        a.l[i] = _mm512_and_si512(a.l[i], m);
-    }
-    return a;
-}
-
-/* a * 16: e goes down by one. No reduction: a < 2^256 gives a*16 < 2^260. */
-ZK_IFMA zk_v5 zk_v5_shl4(zk_v5 a) {
-    const __m512i m = _mm512_set1_epi64(ZK_M52);
-    zk_v5 r;
-    r.l[0] = _mm512_and_si512(_mm512_slli_epi64(a.l[0], 4), m);
-    for (int i = 1; i < 5; i++)
-        r.l[i] = _mm512_and_si512(_mm512_or_si512(_mm512_slli_epi64(a.l[i], 4), _mm512_srli_epi64(a.l[i - 1], 48)), m);
-    return r;
-}
-
-/* a - b mod q for a < q (or a <= q), b < q: result in [0, q) (or [0, q]). */
-ZK_IFMA zk_v5 zk_v5_sub(zk_v5 a, zk_v5 b) {
-    zk_v5 r;
-    for (int i = 0; i < 5; i++) r.l[i] = _mm512_sub_epi64(a.l[i], b.l[i]);
-    r = zk_v5_normalize(r);
-    const __m512i neg = _mm512_srai_epi64(r.l[4], 63);
-    for (int i = 0; i < 5; i++)
-        r.l[i] = _mm512_add_epi64(r.l[i], _mm512_and_si512(neg, _mm512_set1_epi64((long long)zk_q52[i])));
-    r = zk_v5_normalize(r);
-    r.l[4] = _mm512_and_si512(r.l[4], _mm512_set1_epi64(ZK_M52));
-    return r;
-}
-
-/* a mod q for a < 2q. */
-ZK_IFMA zk_v5 zk_v5_reduce(zk_v5 a) {
-    zk_v5 t;
-    for (int i = 0; i < 5; i++) t.l[i] = _mm512_sub_epi64(a.l[i], _mm512_set1_epi64((long long)zk_q52[i]));
-    t = zk_v5_normalize(t);
-    const __mmask8 neg = _mm512_cmplt_epi64_mask(t.l[4], _mm512_setzero_si512());
-    for (int i = 0; i < 5; i++) t.l[i] = _mm512_mask_mov_epi64(t.l[i], neg, a.l[i]);
-    return t;
-}
-
-/* a*b*2^-260 mod q, < 2q when a*b < 2^260*q; inputs' limbs below 2^52. */
-ZK_IFMA zk_v5 zk_v5_mul(zk_v5 a, zk_v5 b) {
-    const __m512i zero = _mm512_setzero_si512();
-    const __m512i k = _mm512_set1_epi64((long long)zk_q52_inv);
-    __m512i q[5];
-    for (int i = 0; i < 5; i++) q[i] = _mm512_set1_epi64((long long)zk_q52[i]);
-    __m512i t0 = zero, t1 = zero, t2 = zero, t3 = zero, t4 = zero, t5;
-    for (int i = 0; i < 5; i++) {
-        const __m512i bi = b.l[i];
-        t5 = zero;
-        t0 = _mm512_madd52lo_epu64(t0, a.l[0], bi);
-        t1 = _mm512_madd52lo_epu64(t1, a.l[1], bi);
-        t2 = _mm512_madd52lo_epu64(t2, a.l[2], bi);
-        t3 = _mm512_madd52lo_epu64(t3, a.l[3], bi);
-        t4 = _mm512_madd52lo_epu64(t4, a.l[4], bi);
-        const __m512i m = _mm512_madd52lo_epu64(zero, t0, k);
-        t1 = _mm512_madd52hi_epu64(t1, a.l[0], bi);
-        t2 = _mm512_madd52hi_epu64(t2, a.l[1], bi);
-        t3 = _mm512_madd52hi_epu64(t3, a.l[2], bi);
-        t4 = _mm512_madd52hi_epu64(t4, a.l[3], bi);
-        t5 = _mm512_madd52hi_epu64(t5, a.l[4], bi);
-        t0 = _mm512_madd52lo_epu64(t0, m, q[0]);
-        t1 = _mm512_madd52lo_epu64(t1, m, q[1]);
-        t2 = _mm512_madd52lo_epu64(t2, m, q[2]);
-        t3 = _mm512_madd52lo_epu64(t3, m, q[3]);
-        t4 = _mm512_madd52lo_epu64(t4, m, q[4]);
-        t1 = _mm512_add_epi64(t1, _mm512_srli_epi64(t0, 52));
-        t1 = _mm512_madd52hi_epu64(t1, m, q[0]);
-        t2 = _mm512_madd52hi_epu64(t2, m, q[1]);
-        t3 = _mm512_madd52hi_epu64(t3, m, q[2]);
-        t4 = _mm512_madd52hi_epu64(t4, m, q[3]);
-        t5 = _mm512_madd52hi_epu64(t5, m, q[4]);
-        t0 = t1; t1 = t2; t2 = t3; t3 = t4; t4 = t5;
-    }
-    zk_v5 r = {{ t0, t1, t2, t3, t4 }};
-    return zk_v5_normalize(r);
-}
+/* The modulus-q operations the formulas below use (ifma52.h has their contracts). */
+ZK_IFMA zk_v5 zk_v5_sub(zk_v5 a, zk_v5 b) { return zk_v5_sub_mod(a, b, &zk_fq52); }
+ZK_IFMA zk_v5 zk_v5_reduce(zk_v5 a) { return zk_v5_reduce_mod(a, &zk_fq52); }
+ZK_IFMA zk_v5 zk_v5_mul(zk_v5 a, zk_v5 b) { return zk_v5_mul_mod(a, b, &zk_fq52); }
+ZK_IFMA zk_v5 zk_v5_negate(zk_v5 a) { return zk_v5_negate_mod(a, &zk_fq52); }
 
 /* Limb j (0-3 of x, 4-7 of y) of the eight points at xy + 8*bucket[l]. */
 ZK_IFMA __m512i zk_gather_bucket(const uint64_t *xy, __m256i idx8, int j) {
@@ -196,31 +88,6 @@ ZK_IFMA void zk_store_bucket(uint64_t *xy, __m256i idx, __mmask8 store, int j0, 
     zk_v5_to64(v, o);
     for (int j = 0; j < 4; j++)
         _mm512_mask_i32scatter_epi64((void *)xy, store, _mm256_add_epi32(idx, _mm256_set1_epi32(j0 + j)), o[j], 8);
-}
-
-/* Whether each lane of a (canonical) is zero. */
-ZK_IFMA __mmask8 zk_v5_is_zero(zk_v5 a) {
-    __m512i any = a.l[0];
-    for (int i = 1; i < 5; i++) any = _mm512_or_si512(any, a.l[i]);
-    return _mm512_cmpeq_epi64_mask(any, _mm512_setzero_si512());
-}
-
-/* q - a, limbwise then normalised: in [1, q] for a < q. */
-ZK_IFMA zk_v5 zk_v5_negate(zk_v5 a) {
-    zk_v5 r;
-    for (int i = 0; i < 5; i++) r.l[i] = _mm512_sub_epi64(_mm512_set1_epi64((long long)zk_q52[i]), a.l[i]);
-    return zk_v5_normalize(r);
-}
-
-ZK_IFMA zk_v5 zk_v5_add(zk_v5 a, zk_v5 b) {
-    zk_v5 r;
-    for (int i = 0; i < 5; i++) r.l[i] = _mm512_add_epi64(a.l[i], b.l[i]);
-    return zk_v5_normalize(r);
-}
-
-ZK_IFMA zk_v5 zk_v5_select(__mmask8 m, zk_v5 ifSet, zk_v5 otherwise) {
-    for (int i = 0; i < 5; i++) otherwise.l[i] = _mm512_mask_mov_epi64(otherwise.l[i], m, ifSet.l[i]);
-    return otherwise;
 }
 
 /* Lane l of the eight 4-limb values, into out[4l..4l+3]. */
