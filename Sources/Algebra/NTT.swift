@@ -3,6 +3,10 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CFieldKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An evaluation domain in Fr: the n-th roots of unity for n = 2^k, 3·2^k or 9·2^k
 /// (n ≤ 9·2^28; r − 1 = 2^28·3^2·…), with the number-theoretic transform and its coset variants.
@@ -14,7 +18,8 @@ import Foundation
 /// Xⁿ − 1 and the Lagrange basis has the same closed form), and the coset shift 5 generates
 /// Fr*, so it is never in the domain.
 ///
-/// Radix-2 sizes use iterative Cooley–Tukey on bit-reversed input. A size 3m transform (m a
+/// Radix-2 sizes use iterative Cooley–Tukey on bit-reversed input (from half-width 8 on, eight
+/// butterflies at a time with AVX-512 IFMA where the CPU has it). A size 3m transform (m a
 /// 2^k or 3·2^k size) splits its input by index mod 3 into three transforms of m points and
 /// combines them with one radix-3 butterfly per output triple.
 public struct EvaluationDomain: Sendable {
@@ -40,6 +45,15 @@ public struct EvaluationDomain: Sendable {
 
     /// The largest supported size.
     public static let maxSize = 9 << 28
+
+    /// Whether the radix-2 butterflies run eight at a time with AVX-512 IFMA
+    /// (`zk_fr_ifma_butterflies`) on CPUs that have it. On by default, off when the
+    /// environment sets `ZKSHARD_NO_IFMA`; tests and benchmarks switch it to compare the two
+    /// paths. Read when a transform starts.
+    nonisolated(unsafe) public static var vectorKernelEnabled: Bool = getenv("ZKSHARD_NO_IFMA") == nil
+
+    /// Whether transforms started now use the IFMA butterflies.
+    public static var vectorKernelInUse: Bool { vectorKernelEnabled && zk_has_ifma != 0 }
 
     public struct TooLarge: Error, CustomStringConvertible {
         public let requested: Int
@@ -306,10 +320,18 @@ public struct EvaluationDomain: Sendable {
     ///   X[j] = y0 + y1 + y2,  X[j + m] = y0 + ζy1 + ζ²y2,  X[j + 2m] = y0 + ζ²y1 + ζy2,
     /// computed as X[j + m] = y0 − y2 + ζ(y1 − y2) and X[j + 2m] = y0 − y1 − ζ(y1 − y2), since
     /// ζ² = −1 − ζ. X goes to dst, which may be src: each triple is read before it is written.
+    /// Eight steps at a time with AVX-512 IFMA where the CPU has it (`zk_fr_ifma_radix3`).
     static func combine(from src: UnsafeMutablePointer<Fr>, to dst: UnsafeMutablePointer<Fr>, _ m: Int, stride: Int,
                         _ c: UnsafePointer<Fr>, _ zeta: Fr, threads: Int) {
+        let vector = vectorKernelInUse, zetaWords = [zeta.v.0, zeta.v.1, zeta.v.2, zeta.v.3]
+        let srcWords = UnsafeRawPointer(src).assumingMemoryBound(to: UInt64.self)
+        let dstWords = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: UInt64.self)
+        let cWords = UnsafeRawPointer(c).assumingMemoryBound(to: UInt64.self)
         chunked(m, threads: threads) { lo, hi in
-            for j in lo..<hi {
+            // Eight steps at a time with the IFMA kernel, the rest (fewer than eight) here.
+            let rest = vector ? lo + ((hi - lo) & ~7) : lo
+            if rest > lo { zk_fr_ifma_radix3(srcWords, dstWords, m, stride, cWords, zetaWords, lo, rest) }
+            for j in rest..<hi {
                 let y0 = src[j], y1 = src[m + j] * c[stride * j], y2 = src[2 * m + j] * c[2 * stride * j]
                 let d = (y1 - y2) * zeta
                 dst[j] = y0 + y1 + y2
@@ -341,7 +363,7 @@ public struct EvaluationDomain: Sendable {
         // Butterflies lo..<hi of the stage with half-width h (butterfly b → block b / h,
         // offset j = b % h, stepped without a division); offset 0 has twiddle ω⁰ = 1 and no
         // multiplication (every butterfly of the first stage).
-        @inline(__always) func stage(_ h: Int, _ lo: Int, _ hi: Int) {
+        @inline(__always) func scalarStage(_ h: Int, _ lo: Int, _ hi: Int) {
             if lo >= hi { return }
             let stride = n / (2 * h)
             var j = lo % h
@@ -356,6 +378,18 @@ public struct EvaluationDomain: Sendable {
                 b += 1; j += 1; i0 += 1
                 if j == h { j = 0; i0 += h }
             }
+        }
+        // The same, eight butterflies at a time with the IFMA kernel from half-width 8 on
+        // (groups of eight never straddle a block there); ends off a multiple of 8 stay scalar.
+        let vector = vectorKernelInUse
+        let words = UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt64.self)
+        let twiddleWords = UnsafeRawPointer(t).assumingMemoryBound(to: UInt64.self)
+        @inline(__always) func stage(_ h: Int, _ lo: Int, _ hi: Int) {
+            let lo8 = (lo + 7) & ~7, hi8 = hi & ~7
+            guard vector && h >= 8 && lo8 < hi8 else { return scalarStage(h, lo, hi) }
+            scalarStage(h, lo, lo8)
+            zk_fr_ifma_butterflies(words, h, twiddleWords, n / (2 * h), lo8, hi8)
+            scalarStage(h, hi8, hi)
         }
         let blockLog = min(k, blockBits)
         let block = 1 << blockLog, blocks = n >> blockLog

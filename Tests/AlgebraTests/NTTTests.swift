@@ -40,6 +40,39 @@ final class NTTTests: XCTestCase {
         }
     }
 
+    /// The AVX-512 IFMA kernels (where the CPU has them: radix-2 butterflies, radix-3 combine
+    /// steps) give exactly the scalar code's values (so also canonical ones), forward and
+    /// inverse, on one and two threads: on random values and on r − 1 and 0, the largest and
+    /// smallest canonical values, at the edges of the kernels' reductions; over 2^3 (one vector
+    /// stage) to 2^14 (stages split over the threads), and 3·2^k and 9·2^k domains whose
+    /// combine steps are all scalar (9·2^1), partly vector (9·2^2: 12 steps) or all vector.
+    func testVectorAndScalarTransformsAgree() throws {
+        let saved = EvaluationDomain.vectorKernelEnabled
+        defer { EvaluationDomain.vectorKernelEnabled = saved }
+        var rng = SeededRNG(seed: 55)
+        let minusOne = Fr.zero - Fr.one
+        for (odd, k) in [(1, 3), (1, 4), (1, 5), (1, 11), (1, 12), (1, 14), (3, 4), (3, 12), (9, 1), (9, 2), (9, 3), (9, 13)] {
+            let d = try EvaluationDomain(logSize: k, oddFactor: odd)
+            let inputs: [[Fr]] = [(0..<d.size).map { _ in Fr.random(using: &rng) },
+                                  [Fr](repeating: minusOne, count: d.size),
+                                  (0..<d.size).map { $0 % 3 == 0 ? .zero : minusOne }]
+            for (n, values) in inputs.enumerated() {
+                for t in [1, 2] {
+                    var results = [[Fr]]()
+                    for enabled in [false, true] {
+                        EvaluationDomain.vectorKernelEnabled = enabled
+                        var a = values, b = values
+                        d.ntt(&a, threads: t)
+                        d.intt(&b, threads: t)
+                        results.append(a + b)
+                    }
+                    XCTAssertEqual(results[0], results[1],
+                                   "n = \(d.size) input \(n) threads \(t) kernel \(EvaluationDomain.vectorKernelInUse)")
+                }
+            }
+        }
+    }
+
     /// The fused evaluations → coset evaluations pass equals intt then cosetNTT, and both
     /// match naive evaluation on the coset; sizes cover the multi-threaded stages (≥ 2^12).
     func testCosetEvaluationsFromEvaluations() throws {

@@ -114,6 +114,25 @@ void zk_g2_ifma_backward(uint64_t *xy, const int32_t *bucket, const uint64_t *co
                          const _Bool *neg, size_t n, const void *scratch,
                          const uint64_t *inverses, const uint8_t *special);
 
+/*
+ * The butterflies lo..<hi of one radix-2 NTT stage over BN254's Fr with AVX-512 IFMA
+ * (ntt_ifma.c; needs zk_has_ifma): butterfly b has offset j = b mod h in block b / h, and
+ * with i0 = (b / h)*2h + j, v = p[i0 + h]*t[j*stride], sets p[i0] = p[i0] + v and
+ * p[i0 + h] = p[i0] - v. Values are 4-limb Fr in Montgomery form (R = 2^256), canonical, and
+ * stay so; h, lo and hi are multiples of 8.
+ */
+void zk_fr_ifma_butterflies(uint64_t *p, size_t h, const uint64_t *t, size_t stride, size_t lo, size_t hi);
+
+/*
+ * The radix-3 combine steps j in lo..<hi (hi - lo a multiple of 8) of an NTT over Fr with
+ * AVX-512 IFMA (ntt_ifma.c; needs zk_has_ifma): with P_k = src + 4*k*m (k < 3) and
+ * y0 = P_0[j], y1 = P_1[j]*c[stride*j], y2 = P_2[j]*c[2*stride*j], d = (y1 - y2)*zeta,
+ * writes dst[j] = y0 + y1 + y2, dst[m + j] = y0 - y2 + d, dst[2m + j] = y0 - y1 - d.
+ * dst may be src. Values and zeta as for zk_fr_ifma_butterflies.
+ */
+void zk_fr_ifma_radix3(const uint64_t *src, uint64_t *dst, size_t m, size_t stride,
+                       const uint64_t *c, const uint64_t *zeta, size_t lo, size_t hi);
+
 
 /* The same product as zk_mont_mul with MULX/ADCX/ADOX: two independent carry chains per
  * row, no flag spills, and the final subtraction in the same block (sub/sbb/cmov: about
