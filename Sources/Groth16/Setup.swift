@@ -62,8 +62,10 @@ public enum Groth16Setup {
         }
         for i in 0...np { at[i] += lag[m + i] }
 
-        let g1 = FixedBaseTable(base: BN254G1.generator, windowBits: FixedBaseTable<BN254G1>.windowBits(forCount: 3 * nw + n))
-        let g2 = FixedBaseTable(base: BN254G2.generator, windowBits: FixedBaseTable<BN254G2>.windowBits(forCount: nw))
+        let g1 = FixedBaseTable(base: BN254G1.generator, windowBits: FixedBaseTable<BN254G1>.windowBits(forCount: 3 * nw + n),
+                                threads: threads)
+        let g2 = FixedBaseTable(base: BN254G2.generator, windowBits: FixedBaseTable<BN254G2>.windowBits(forCount: nw),
+                                threads: threads)
         progress("G1 A and B", 2 * nw)
         let aQuery = g1.multiply(at, threads: threads)
         let bG1 = g1.multiply(bt, threads: threads)

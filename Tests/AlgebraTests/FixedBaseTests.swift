@@ -25,6 +25,20 @@ final class FixedBaseTests: XCTestCase {
         }
     }
 
+    /// A table built with its rows on several threads is the table built on one.
+    func testTableFromThreadsEqualsSerialTable() throws {
+        for w in [4, 9] {
+            let serial = FixedBaseTable(base: BN254G1.generator, windowBits: w, threads: 1)
+            let ks = scalars(40, seed: 77)
+            for t in [2, 3, 5] {
+                let table = FixedBaseTable(base: BN254G1.generator, windowBits: w, threads: t)
+                XCTAssertEqual(table.multiply(ks, threads: 1), serial.multiply(ks, threads: 1), "w = \(w) threads \(t)")
+            }
+        }
+        let g2 = FixedBaseTable(base: BN254G2.generator, windowBits: 5, threads: 2)
+        for k in scalars(10, seed: 78) { XCTAssertEqual(g2.multiply(k).affine, (BN254G2.generator.jacobian * k).affine) }
+    }
+
     func testBatchAffineEqualsScalarMultiplicationG2() throws {
         let table = FixedBaseTable(base: BN254G2.generator, windowBits: 7)
         let ks = scalars(60, seed: 9)
