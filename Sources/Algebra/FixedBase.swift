@@ -60,13 +60,16 @@ public struct FixedBaseTable<C: CurveParameters>: Sendable {
 
     /// A window width for multiplying `count` scalars: fewer windows (additions per scalar)
     /// against a larger table ((2^w − 1) points per window to build): the w minimising
-    /// windows·(count + 2^w), between 4 and 14.
+    /// windows·(count + tablePointCost·2^w), between 4 and 14.
     public static func windowBits(forCount count: Int) -> Int {
-        (4...14).min { a, b in
-            let ca = ((254 + a - 1) / a) * (count + (1 << a)), cb = ((254 + b - 1) / b) * (count + (1 << b))
-            return ca < cb
-        }!
+        func cost(_ w: Int) -> Int { ((254 + w - 1) / w) * (count + tablePointCost * (1 << w)) }
+        return (4...14).min { cost($0) < cost($1) }!
     }
+
+    /// What building one table point costs in batch-affine accumulation additions: a mixed
+    /// Jacobian addition and its share of the row's normalisation, against an addition whose
+    /// inversion is shared with its batch (and vectorised on IFMA CPUs).
+    @usableFromInline static var tablePointCost: Int { 4 }
 
     /// k·G for every scalar, in affine form, spread over `threads`.
     ///
