@@ -17,51 +17,40 @@ static const zk_mod52 zk_fr52 = {
     0x1f593efffffffULL };
 
 /*
- * Eight 4-limb values (r_k holds values 2k and 2k+1) <-> one vector per limb. Both
- * directions use the same two shuffles: pair up the limbs of four values, then join halves.
+ * Two rounds of two-source permutes over four vectors: A = x0,x1 by p; B = x0,x1 by q;
+ * C = x2,x3 by p; D = x2,x3 by q; then y = (A,C by s), (A,C by t), (B,D by s), (B,D by t).
+ * With (p, q, s, t) = (pick01, pick23, lo, hi) it turns eight 4-limb values (x_k holding
+ * values 2k and 2k+1) into one vector per limb; with (lo, hi, pick01, pick23) it turns
+ * them back.
  */
-ZK_IFMA void zk_transpose_in(const __m512i r[4], __m512i l[4]) {
-    const __m512i pick01 = _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0);
-    const __m512i pick23 = _mm512_set_epi64(15, 11, 7, 3, 14, 10, 6, 2);
-    const __m512i lo = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
-    const __m512i hi = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
-    const __m512i a01 = _mm512_permutex2var_epi64(r[0], pick01, r[1]);
-    const __m512i a23 = _mm512_permutex2var_epi64(r[0], pick23, r[1]);
-    const __m512i b01 = _mm512_permutex2var_epi64(r[2], pick01, r[3]);
-    const __m512i b23 = _mm512_permutex2var_epi64(r[2], pick23, r[3]);
-    l[0] = _mm512_permutex2var_epi64(a01, lo, b01);
-    l[1] = _mm512_permutex2var_epi64(a01, hi, b01);
-    l[2] = _mm512_permutex2var_epi64(a23, lo, b23);
-    l[3] = _mm512_permutex2var_epi64(a23, hi, b23);
+ZK_IFMA void zk_shuffle4(const __m512i x[4], __m512i p, __m512i q, __m512i s, __m512i t, __m512i y[4]) {
+    const __m512i a = _mm512_permutex2var_epi64(x[0], p, x[1]);
+    const __m512i b = _mm512_permutex2var_epi64(x[0], q, x[1]);
+    const __m512i c = _mm512_permutex2var_epi64(x[2], p, x[3]);
+    const __m512i d = _mm512_permutex2var_epi64(x[2], q, x[3]);
+    y[0] = _mm512_permutex2var_epi64(a, s, c);
+    y[1] = _mm512_permutex2var_epi64(a, t, c);
+    y[2] = _mm512_permutex2var_epi64(b, s, d);
+    y[3] = _mm512_permutex2var_epi64(b, t, d);
 }
 
-ZK_IFMA void zk_transpose_out(const __m512i l[4], __m512i r[4]) {
-    const __m512i pick01 = _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0);
-    const __m512i pick23 = _mm512_set_epi64(15, 11, 7, 3, 14, 10, 6, 2);
-    const __m512i lo = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
-    const __m512i hi = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
-    const __m512i a01 = _mm512_permutex2var_epi64(l[0], lo, l[1]);
-    const __m512i b01 = _mm512_permutex2var_epi64(l[0], hi, l[1]);
-    const __m512i a23 = _mm512_permutex2var_epi64(l[2], lo, l[3]);
-    const __m512i b23 = _mm512_permutex2var_epi64(l[2], hi, l[3]);
-    r[0] = _mm512_permutex2var_epi64(a01, pick01, a23);
-    r[1] = _mm512_permutex2var_epi64(a01, pick23, a23);
-    r[2] = _mm512_permutex2var_epi64(b01, pick01, b23);
-    r[3] = _mm512_permutex2var_epi64(b01, pick23, b23);
-}
+#define ZK_PICK01 _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0)
+#define ZK_PICK23 _mm512_set_epi64(15, 11, 7, 3, 14, 10, 6, 2)
+#define ZK_LO4 _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0)
+#define ZK_HI4 _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4)
 
 /* The eight consecutive values at x (32 words) as 5x52. */
 ZK_IFMA zk_v5 zk_load8(const uint64_t *x) {
     __m512i r[4], l[4];
     for (int k = 0; k < 4; k++) r[k] = _mm512_loadu_si512((const void *)(x + 8 * k));
-    zk_transpose_in(r, l);
+    zk_shuffle4(r, ZK_PICK01, ZK_PICK23, ZK_LO4, ZK_HI4, l);
     return zk_v5_from64(l[0], l[1], l[2], l[3]);
 }
 
 ZK_IFMA void zk_store8(uint64_t *x, zk_v5 v) {
     __m512i l[4], r[4];
     zk_v5_to64(v, l);
-    zk_transpose_out(l, r);
+    zk_shuffle4(l, ZK_LO4, ZK_HI4, ZK_PICK01, ZK_PICK23, r);
     for (int k = 0; k < 4; k++) _mm512_storeu_si512((void *)(x + 8 * k), r[k]);
 }
 
