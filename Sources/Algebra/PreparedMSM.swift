@@ -43,7 +43,7 @@ public final class PreparedMSM<C: CurveParameters>: @unchecked Sendable {
 
     /// The same with the window width forced (`nil`: chosen by size; forced, no group uses
     /// Straus's method) and the GLV split on or off, as `MSM.multiply` takes them.
-    @inlinable @usableFromInline
+    @inlinable
     init(segments: [MSM.Segment<C>], slices: Int, windowBits forced: Int?, endomorphism: Bool) {
         precondition(slices >= 1, "PreparedMSM: at least one slice")
         let (direct, points) = MSM.prepareGroups(segments, endomorphism: endomorphism)
