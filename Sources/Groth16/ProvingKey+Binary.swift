@@ -31,11 +31,17 @@ extension ProvingKey {
 
     public func binaryData() -> Data {
         var out = ByteWriter()
+        // The points, most of the file, in one allocation.
+        let g1Count = verifyingKey.ic.count + a.count + bG1.count + l.count + h.count
+        out.data.reserveCapacity(64 * g1Count + 128 * bG2.count + (1 << 16))
         out.bytes(ProvingKey.magic); out.u32(ProvingKey.version); out.u32(11)
+        // Each section goes straight into `out`; its length is filled in after its body.
         func section(_ type: UInt32, _ body: (inout ByteWriter) -> Void) {
-            var s = ByteWriter()
-            body(&s)
-            out.u32(type); out.u64(UInt64(s.data.count)); out.bytes(s.data)
+            out.u32(type)
+            let lengthAt = out.data.count
+            out.u64(0)
+            body(&out)
+            out.setU64(UInt64(out.data.count - lengthAt - 8), at: lengthAt)
         }
         section(1) { s in
             for v in [r1cs.numWires, r1cs.numPublicOutputs, r1cs.numPublicInputs, r1cs.numPrivateInputs,
@@ -296,7 +302,17 @@ struct ByteWriter {
     mutating func bytes(_ b: [UInt8]) { data.append(contentsOf: b) }
     mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-    mutating func limbs(_ l: (UInt64, UInt64, UInt64, UInt64)) { u64(l.0); u64(l.1); u64(l.2); u64(l.3) }
+    /// Overwrites the u64 at `offset` (a section's length, once its body is written).
+    mutating func setU64(_ v: UInt64, at offset: Int) {
+        withUnsafeBytes(of: v.littleEndian) { b in for i in 0..<8 { data[offset + i] = b[i] } }
+    }
+    mutating func limbs(_ l: (UInt64, UInt64, UInt64, UInt64)) {
+        #if _endian(little)
+        withUnsafeBytes(of: l) { data.append(contentsOf: $0) }  // the four limbs, little-endian, in one copy
+        #else
+        u64(l.0); u64(l.1); u64(l.2); u64(l.3)
+        #endif
+    }
     mutating func fr(_ x: Fr) { limbs(x.v) }
     mutating func g1(_ p: G1Affine) {
         if p.isInfinity { bytes([UInt8](repeating: 0, count: 64)); return }
