@@ -15,9 +15,9 @@ public struct FixedBaseTable<C: CurveParameters>: Sendable {
 
     /// The table of `base` with windows of w bits. Each window's row d·gⱼ (gⱼ = 2^(w·j)·G,
     /// found by doublings first) is a chain of mixed additions of gⱼ, normalised to affine
-    /// with one batch inversion; the rows go to the threads (the setup's tables have 20–26
-    /// rows of 2^11–2^13 points, which one thread built in about a third of a small
-    /// circuit's setup).
+    /// with one batch inversion; the rows go to the threads (a table has ⌈254/w⌉ rows of
+    /// 2^w − 1 points; built on one thread, the setup's two tables took about a third of a
+    /// small circuit's setup).
     @inlinable
     public init(base: AffinePoint<C>, windowBits w: Int = 8, threads: Int = 1) {
         windowBits = w

@@ -46,13 +46,13 @@ public struct EvaluationDomain: Sendable {
     /// The largest supported size.
     public static let maxSize = 9 << 28
 
-    /// Whether the radix-2 butterflies run eight at a time with AVX-512 IFMA
-    /// (`zk_fr_ifma_butterflies`) on CPUs that have it. On by default, off when the
-    /// environment sets `ZKSHARD_NO_IFMA`; tests and benchmarks switch it to compare the two
-    /// paths. Read when a transform starts.
+    /// Whether the radix-2 butterflies and the radix-3 combine steps run eight at a time with
+    /// AVX-512 IFMA (`zk_fr_ifma_butterflies`, `zk_fr_ifma_radix3`) on CPUs that have it. On
+    /// by default, off when the environment sets `ZKSHARD_NO_IFMA`; tests and benchmarks switch
+    /// it to compare the two paths. Read when a transform starts.
     nonisolated(unsafe) public static var vectorKernelEnabled: Bool = getenv("ZKSHARD_NO_IFMA") == nil
 
-    /// Whether transforms started now use the IFMA butterflies.
+    /// Whether transforms started now use the IFMA kernels.
     public static var vectorKernelInUse: Bool { vectorKernelEnabled && zk_has_ifma != 0 }
 
     public struct TooLarge: Error, CustomStringConvertible {
